@@ -1,0 +1,40 @@
+package io.kipvs.ipvs;
+
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * What identifies an IPVS virtual server in the kernel: protocol, address and port, or a firewall
+ * mark with its address family. Two keys are equal exactly when the kernel would treat them as the
+ * same service.
+ */
+public sealed interface VirtualServerKey permits VirtualServerKey.Address, VirtualServerKey.Fwmark {
+
+  AddressFamily family();
+
+  /** A virtual server on an address and port, for one transport protocol. */
+  record Address(Protocol protocol, InetAddress address, int port) implements VirtualServerKey {
+    public Address {
+      Objects.requireNonNull(protocol, "protocol");
+      Objects.requireNonNull(address, "address");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+    }
+
+    @Override
+    public AddressFamily family() {
+      return AddressFamily.of(address);
+    }
+  }
+
+  /** A virtual server matching packets by firewall mark. */
+  record Fwmark(AddressFamily family, int mark) implements VirtualServerKey {
+    public Fwmark {
+      Objects.requireNonNull(family, "family");
+      if (mark == 0) {
+        throw new IllegalArgumentException("fwmark must not be 0");
+      }
+    }
+  }
+}

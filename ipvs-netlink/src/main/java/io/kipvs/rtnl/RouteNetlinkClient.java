@@ -1,0 +1,42 @@
+package io.kipvs.rtnl;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Links and addresses over rtnetlink (NETLINK_ROUTE).
+ *
+ * <p>Thread safety: as {@link io.kipvs.ipvs.IpvsClient}; calls on one client are serialised on its
+ * socket, and every call fails with {@link io.kipvs.ipvs.NetlinkException} rather than hang.
+ */
+public interface RouteNetlinkClient extends AutoCloseable {
+
+  static RouteNetlinkClient open() {
+    return NetlinkRouteClient.open();
+  }
+
+  Optional<Link> findLink(String name);
+
+  List<Link> links();
+
+  /** Creates a dummy link with this name and sets it up; returns it. */
+  Link createDummyLink(String name);
+
+  void setLinkUp(int linkIndex);
+
+  void deleteLink(int linkIndex);
+
+  /** Addresses of one link, IPv4 and IPv6. */
+  List<LinkAddress> addresses(int linkIndex);
+
+  /** Every address of every link of this node (the network namespace). */
+  List<LinkAddress> allAddresses();
+
+  void addAddress(int linkIndex, InetAddress address, int prefixLength);
+
+  void deleteAddress(int linkIndex, InetAddress address, int prefixLength);
+
+  @Override
+  void close();
+}

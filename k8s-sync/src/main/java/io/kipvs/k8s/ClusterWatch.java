@@ -1,0 +1,35 @@
+package io.kipvs.k8s;
+
+import java.time.Duration;
+
+/**
+ * Watches Services, EndpointSlices and this node's Node, and keeps the desired state of this node
+ * as immutable snapshots plus the set of services changed since changes were last taken.
+ *
+ * <p>Changes accumulate until {@link #takeChanges()}: a burst of events between two takes is one
+ * set of changed services (coalescing). Listeners are called on an informer thread and must only
+ * signal (wake a loop), never do the work there.
+ */
+public interface ClusterWatch extends AutoCloseable {
+
+  /** Starts the informers. Returns at once. */
+  void start();
+
+  /** Whether every informer has listed its objects at least once. */
+  boolean hasSynced();
+
+  /** Waits until {@link #hasSynced()} or the timeout; returns whether synced. */
+  boolean awaitSynced(Duration timeout) throws InterruptedException;
+
+  /** Registers a callback run after each change that {@link #takeChanges()} would report. */
+  void addChangeListener(Runnable listener);
+
+  /** The changes since the previous take, with the current snapshot; resets the change set. */
+  ClusterChanges takeChanges();
+
+  /** The current full snapshot, without touching the change set. */
+  ClusterSnapshot snapshot();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,7 @@
+package io.kipvs.k8s;
+
+/** externalTrafficPolicy / internalTrafficPolicy. */
+public enum TrafficPolicy {
+  CLUSTER,
+  LOCAL
+}
