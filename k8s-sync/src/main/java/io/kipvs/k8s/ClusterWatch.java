@@ -1,5 +1,6 @@
 package io.kipvs.k8s;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 
 /**
@@ -11,6 +12,11 @@ import java.time.Duration;
  * signal (wake a loop), never do the work there.
  */
 public interface ClusterWatch extends AutoCloseable {
+
+  /** A watch for the node of this name through this client; {@link #start()} starts it. */
+  static ClusterWatch create(KubernetesClient client, String nodeName) {
+    return InformerClusterWatch.create(client, nodeName);
+  }
 
   /** Starts the informers. Returns at once. */
   void start();
