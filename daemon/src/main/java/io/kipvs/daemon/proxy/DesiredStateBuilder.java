@@ -232,6 +232,7 @@ final class DesiredStateBuilder {
     private void bind(InetAddress ip) {
       if (!node.otherInterfaceAddresses().contains(ip)) {
         bound.add(ip);
+        entries.add(new IpsetEntry(KubeIpset.IPVS_IPS, Addresses.isV6(ip), Addresses.text(ip)));
       }
     }
 
