@@ -9,11 +9,15 @@ import java.util.Set;
 
 /** What {@code iptables-save} output tells about our rules: jumps, chains and their sizes. */
 record IptablesSave(
-    Set<String> chains, List<IptablesScript.Jump> jumps, Map<String, Integer> rules) {
+    Set<String> chains,
+    List<IptablesScript.Jump> jumps,
+    Map<String, Integer> rules,
+    Map<String, List<String>> jumpLines) {
   static IptablesSave parse(String save) {
     Set<String> chains = new HashSet<>();
     List<IptablesScript.Jump> jumps = new ArrayList<>();
     Map<String, Integer> rules = new HashMap<>();
+    Map<String, List<String>> jumpLines = new HashMap<>();
     String table = "";
     for (String line : save.split("\n")) {
       if (line.startsWith("*")) {
@@ -23,6 +27,9 @@ record IptablesSave(
       } else if (line.startsWith("-A ")) {
         String chain = line.split(" ")[1];
         rules.merge(table + "/" + chain, 1, Integer::sum);
+        if (!chain.startsWith("KUBE-") && jumpsIntoOurs(table, line)) {
+          jumpLines.computeIfAbsent(table, t -> new ArrayList<>()).add(line);
+        }
         for (IptablesScript.Jump j : IptablesScript.JUMPS) {
           if (j.table().equals(table)
               && j.from().equals(chain)
@@ -33,7 +40,21 @@ record IptablesSave(
         }
       }
     }
-    return new IptablesSave(Set.copyOf(chains), List.copyOf(jumps), Map.copyOf(rules));
+    return new IptablesSave(
+        Set.copyOf(chains), List.copyOf(jumps), Map.copyOf(rules), Map.copyOf(jumpLines));
+  }
+
+  private static boolean jumpsIntoOurs(String table, String line) {
+    List<String> ours =
+        table.equals("nat")
+            ? IptablesScript.NAT_CHAINS
+            : table.equals("filter") ? IptablesScript.FILTER_CHAINS : List.of();
+    for (String c : ours) {
+      if (line.endsWith("-j " + c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The jumps upstream ensures that this save lacks. */

@@ -273,32 +273,29 @@ final class IptablesScript {
     return out.toString();
   }
 
-  /** The restore input that empties and deletes our chains and their jumps (for --cleanup). */
-  static String cleanup(List<Jump> presentJumps, Set<String> presentChains) {
+  /**
+   * The restore input that removes every jump into our chains (as iptables-save printed them), then
+   * empties and deletes our chains (for --cleanup).
+   */
+  static String cleanup(IptablesSave save) {
     StringBuilder sb = new StringBuilder();
     for (String table : List.of("filter", "nat")) {
       List<String> chains = table.equals("nat") ? NAT_CHAINS : FILTER_CHAINS;
+      List<String> present =
+          chains.stream().filter(c -> save.chains().contains(table + "/" + c)).toList();
+      List<String> jumps = save.jumpLines().getOrDefault(table, List.of());
+      if (present.isEmpty() && jumps.isEmpty()) {
+        continue;
+      }
       sb.append('*').append(table).append('\n');
-      for (Jump j : presentJumps) {
-        if (j.table().equals(table)) {
-          sb.append("-D ")
-              .append(j.from())
-              .append(" -m comment --comment \"")
-              .append(j.comment())
-              .append("\" -j ")
-              .append(j.to())
-              .append('\n');
-        }
+      for (String j : jumps) {
+        sb.append("-D ").append(j.substring(3)).append('\n');
       }
-      for (String c : chains) {
-        if (presentChains.contains(table + "/" + c)) {
-          sb.append(':').append(c).append(" - [0:0]\n");
-        }
+      for (String c : present) {
+        sb.append(':').append(c).append(" - [0:0]\n");
       }
-      for (String c : chains) {
-        if (presentChains.contains(table + "/" + c)) {
-          sb.append("-X ").append(c).append('\n');
-        }
+      for (String c : present) {
+        sb.append("-X ").append(c).append('\n');
       }
       sb.append("COMMIT\n");
     }

@@ -45,7 +45,8 @@ class DesiredStateBuilderTest {
     assertThat(members(rules))
         .containsExactlyInAnyOrder(
             "KUBE-CLUSTER-IP 10.96.0.10,tcp:80",
-            "KUBE-IPVS-IPS 10.96.0.10", "KUBE-LOOP-BACK 10.244.1.5,tcp:8080,10.244.1.5");
+            "KUBE-IPVS-IPS 10.96.0.10",
+            "KUBE-LOOP-BACK 10.244.1.5,tcp:8080,10.244.1.5");
   }
 
   @Test
