@@ -129,6 +129,12 @@ final class Netfilter {
         IptablesSave parsed = IptablesSave.parse(save.stdout());
         List<IptablesScript.Jump> missing = parsed.missingJumps();
         if (!missing.isEmpty() || !parsed.matchesRuleCounts(rules)) {
+          if (lastRules.containsKey(v6)) {
+            LOG.info(
+                "{} rules changed behind our back ({} jumps missing): rewriting them",
+                v6 ? "ip6tables" : "iptables",
+                missing.size());
+          }
           write = true;
           script = IptablesScript.restore(input(index, v6, missing));
         }

@@ -408,7 +408,8 @@ final class SyncLoop {
 
   private void unbindStale(Collection<InetAddress> candidates) {
     for (InetAddress a : candidates) {
-      if (!bound.contains(a)
+      if (a.isLinkLocalAddress()
+          || !bound.contains(a)
           || index.wantsAddress(a)
           || Addresses.inAny(settings.excludeCidrs(), a)) {
         continue;
