@@ -65,6 +65,15 @@ final class IpvsPlanner {
       for (RealServerStatus rs : now.realServers()) {
         reals.put(rs.server().key(), rs);
       }
+      if (reals.isEmpty()
+          && !d.realServers().isEmpty()
+          && key instanceof VirtualServerKey.Address a
+          && !gracefulTermination(a.protocol())) {
+        // Flows that arrived while the service had no backend sit in conntrack without a
+        // destination and would keep the client's packets away from the new backends.
+        flushes.add(
+            new IpvsPlan.ConntrackFlush(a.protocol(), a.address(), a.port(), Optional.empty()));
+      }
       for (RealServer rs : d.realServers().values()) {
         RealServerStatus have = reals.get(rs.key());
         if (have == null) {

@@ -174,6 +174,16 @@ class IpvsPlannerTest {
                     new IpvsPlan.ConntrackFlush(
                         Protocol.UDP, ip("10.96.0.53"), 53, Optional.of(ip("10.244.1.8"))))),
             new Case(
+                "UDP service gets its first backend: flows without one flushed",
+                List.of(want(DNS, "rr", rs("10.244.1.9", 53, 1))),
+                List.of(vsStatus(DNS, "rr")),
+                List.of(new AddRealServer(DNS, rs("10.244.1.9", 53, 1))),
+                List.of(),
+                List.of(),
+                List.of(
+                    new IpvsPlan.ConntrackFlush(
+                        Protocol.UDP, ip("10.96.0.53"), 53, Optional.empty()))),
+            new Case(
                 "UDP service gone: deleted, its flows flushed",
                 List.of(),
                 List.of(vsStatus(DNS, "rr")),
