@@ -51,7 +51,7 @@ public final class Testbed implements AutoCloseable {
   private Testbed(RunDirectory run, KernelModules modules) {
     this.run = run;
     this.modules = modules;
-    this.shutdownHook = new Thread(this::stopEverything, "testbed-shutdown-" + run.path());
+    this.shutdownHook = new Thread(this::stopOnShutdown, "testbed-shutdown-" + run.path());
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -168,6 +168,11 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #close()} or the JVM's shutdown has stopped this testbed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
   /** {@link Node#diagnostics()} of every node. */
   public String diagnostics() {
     StringBuilder text = new StringBuilder();
@@ -199,6 +204,14 @@ public final class Testbed implements AutoCloseable {
     if (!survivors.isEmpty()) {
       throw new IllegalStateException(
           "testbed processes survived close: " + HostProcesses.describe(survivors));
+    }
+  }
+
+  /** Last resort when the JVM ends (Ctrl-C, System.exit) without {@link #close()}. */
+  private void stopOnShutdown() {
+    stopEverything();
+    if (!Boolean.getBoolean(KEEP_PROPERTY)) {
+      run.deleteQuietly();
     }
   }
 
