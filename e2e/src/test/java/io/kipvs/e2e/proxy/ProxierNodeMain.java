@@ -39,7 +39,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * (the Kubernetes side is k8s-sync's, tested on its own): {@code run NODE POD_A POD_B POD_CIDR}
  * programs a TCP service 10.96.0.10:80 (NodePort 30080) over both pods and a UDP service
  * 10.96.0.53:53 over pod A; the file /run/out/drop-b removes pod B from the TCP service (an
- * incremental sync). {@code cleanup} runs --cleanup.
+ * incremental sync). {@code scale N M PERIOD} programs N services of M endpoints each (endpoints
+ * without pods: only the programming is measured), full sync every PERIOD seconds; /run/out/drop-b
+ * then removes one endpoint of one service. {@code cleanup} runs --cleanup.
  */
 public final class ProxierNodeMain {
   static final Duration SYNC_PERIOD = Duration.ofSeconds(3);
@@ -47,11 +49,12 @@ public final class ProxierNodeMain {
   private ProxierNodeMain() {}
 
   public static void main(String[] args) throws Exception {
+    boolean scale = args[0].equals("scale");
     ProxierSettings settings =
         new ProxierSettings(
-            args.length > 1 ? args[1] : "node",
+            scale ? "node" : args.length > 1 ? args[1] : "node",
             "rr",
-            SYNC_PERIOD,
+            scale ? Duration.ofSeconds(Integer.parseInt(args[3])) : SYNC_PERIOD,
             Duration.ZERO,
             false,
             List.of(new Cidr(InetAddress.getByName("10.200.0.0"), 16)),
@@ -59,7 +62,7 @@ public final class ProxierNodeMain {
             Duration.ZERO,
             Duration.ZERO,
             false,
-            args.length > 4 ? List.of(cidr(args[4])) : List.of(),
+            !scale && args.length > 4 ? List.of(cidr(args[4])) : List.of(),
             List.of(),
             "legacy",
             Duration.ofSeconds(20));
@@ -68,9 +71,19 @@ public final class ProxierNodeMain {
       System.out.println("cleanup done");
       return;
     }
-    InetAddress podA = InetAddress.getByName(args[2]);
-    InetAddress podB = InetAddress.getByName(args[3]);
-    FixedClusterWatch watch = new FixedClusterWatch(cluster(podA, Optional.of(podB)));
+    FixedClusterWatch watch;
+    InetAddress podA = null;
+    int services = 0;
+    int endpoints = 0;
+    if (scale) {
+      services = Integer.parseInt(args[1]);
+      endpoints = Integer.parseInt(args[2]);
+      watch = new FixedClusterWatch(manyServices(services, endpoints, -1));
+    } else {
+      podA = InetAddress.getByName(args[2]);
+      InetAddress podB = InetAddress.getByName(args[3]);
+      watch = new FixedClusterWatch(cluster(podA, Optional.of(podB)));
+    }
     SyncHealth health = new SyncHealth(settings);
     Proxier proxier =
         new Proxier(
@@ -94,11 +107,53 @@ public final class ProxierNodeMain {
       }
       if (!dropped && Files.exists(Path.of("/run/out/drop-b"))) {
         dropped = true;
-        watch.change(cluster(podA, Optional.empty()), new ServiceName("default", "web"));
+        if (scale) {
+          // One endpoint of one service goes away: an incremental sync of one service.
+          watch.change(manyServices(services, endpoints, 0), new ServiceName("scale", "svc-0"));
+        } else {
+          watch.change(cluster(podA, Optional.empty()), new ServiceName("default", "web"));
+        }
         System.out.println("pod B dropped");
       }
       Thread.sleep(100);
     }
+  }
+
+  /**
+   * Services svc-0..svc-(n-1) in namespace scale, cluster IP 10.96.0.0/16 + i, each with m
+   * endpoints in 10.128.0.0/9; service number {@code shrink} has one endpoint fewer.
+   */
+  static List<ServicePort> manyServices(int n, int m, int shrink) throws Exception {
+    List<ServicePort> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      List<Endpoint> eps = new ArrayList<>(m);
+      for (int j = 0; j < (i == shrink ? m - 1 : m); j++) {
+        int k = i * m + j;
+        eps.add(
+            endpoint(
+                InetAddress.getByAddress(
+                    new byte[] {10, (byte) (128 + (k >> 16)), (byte) (k >> 8), (byte) k})));
+      }
+      out.add(
+          new ServicePort(
+              new ServicePortName(new ServiceName("scale", "svc-" + i), "", L4Protocol.TCP),
+              List.of(InetAddress.getByAddress(new byte[] {10, 96, (byte) (i >> 8), (byte) i})),
+              80,
+              OptionalInt.empty(),
+              List.of(),
+              List.of(),
+              List.of(),
+              OptionalInt.empty(),
+              TrafficPolicy.CLUSTER,
+              TrafficPolicy.CLUSTER,
+              OptionalInt.empty(),
+              Optional.empty(),
+              Optional.empty(),
+              eps,
+              eps,
+              true));
+    }
+    return out;
   }
 
   static Cidr cidr(String s) throws Exception {
