@@ -1,7 +1,9 @@
 package io.kipvs.daemon.proxy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -57,9 +59,19 @@ final class Sysctls {
 
   Optional<int[]> kernelVersion() {
     try {
-      return parseKernelVersion(Files.readString(root.resolve("kernel/osrelease")));
+      return parseKernelVersion(read(root.resolve("kernel/osrelease")));
     } catch (IOException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The whole file, read to its end through a stream: procfs files report size 0, and
+   * Files.readString was seen returning only their first byte on the UML kernel.
+   */
+  static String read(Path p) throws IOException {
+    try (InputStream in = Files.newInputStream(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
     }
   }
 
@@ -68,7 +80,7 @@ final class Sysctls {
     for (Map.Entry<String, String> e : wanted.entrySet()) {
       Path p = root.resolve(e.getKey());
       try {
-        String now = Files.readString(p).trim();
+        String now = read(p);
         if (!now.equals(e.getValue())) {
           Files.writeString(p, e.getValue());
           LOG.info("Set sysctl {} to {} (was {})", e.getKey(), e.getValue(), now);
