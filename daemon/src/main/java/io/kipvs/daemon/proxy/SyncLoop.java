@@ -68,6 +68,7 @@ final class SyncLoop {
   private NodeContext node;
   private boolean netfilterFailed;
   private Instant lastSync = Instant.EPOCH;
+  private Duration retryDelay = RETRY_DELAY;
   private Instant lastFull = Instant.EPOCH;
 
   SyncLoop(
@@ -133,7 +134,7 @@ final class SyncLoop {
         }
         Instant earliest = lastSync.plus(settings.minSyncPeriod());
         if (!dirty.isEmpty() || netfilterFailed) {
-          Instant retry = lastSync.plus(RETRY_DELAY);
+          Instant retry = lastSync.plus(retryDelay);
           earliest = earliest.isAfter(retry) ? earliest : retry;
         }
         if (!now.isBefore(nextFull)) {
@@ -278,6 +279,10 @@ final class SyncLoop {
       boolean netfilterOk,
       boolean full) {
     netfilterFailed = !netfilterOk;
+    // Retries of a failing write back off (doubling up to the sync period): a failed restore at
+    // scale costs seconds, and trying again at once rarely helps.
+    boolean failing = !netfilterOk || failures > 0;
+    retryDelay = failing ? min(retryDelay.multipliedBy(2), settings.syncPeriod()) : RETRY_DELAY;
     healthCheckServers.update(index.healthChecks());
     int noLocalInternal = 0;
     int noLocalExternal = 0;
@@ -422,6 +427,10 @@ final class SyncLoop {
             "Cannot unbind {} from {}: {}", Addresses.text(a), KubeIpvs0.NAME, e.getMessage());
       }
     }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** Makes the next sync a full one, after the retry delay. */

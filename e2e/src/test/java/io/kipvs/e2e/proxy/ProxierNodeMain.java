@@ -129,10 +129,19 @@ public final class ProxierNodeMain {
       List<Endpoint> eps = new ArrayList<>(m);
       for (int j = 0; j < (i == shrink ? m - 1 : m); j++) {
         int k = i * m + j;
+        // Endpoints on other nodes, as nearly all are in a large cluster (local ones also go
+        // into KUBE-LOOP-BACK).
         eps.add(
-            endpoint(
+            new Endpoint(
                 InetAddress.getByAddress(
-                    new byte[] {10, (byte) (128 + (k >> 16)), (byte) (k >> 8), (byte) k})));
+                    new byte[] {10, (byte) (128 + (k >> 16)), (byte) (k >> 8), (byte) k}),
+                8080,
+                true,
+                true,
+                false,
+                Optional.of("other"),
+                Optional.empty(),
+                false));
       }
       out.add(
           new ServicePort(
