@@ -7,12 +7,15 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +42,10 @@ final class InformerClusterWatch implements ClusterWatch {
   private final String nodeName;
   private final ClusterStateTracker tracker;
   private List<SharedIndexInformer<?>> informers = List.of();
-  private List<CompletableFuture<Void>> synced = List.of();
+  private List<CompletableFuture<Void>> listed = List.of();
+  private List<DeliveringHandler<?>> handlers = List.of();
+  private final Object deliveries = new Object();
+  private volatile boolean synced;
 
   InformerClusterWatch(KubernetesClient client, String nodeName, ClusterStateTracker tracker) {
     this.client = Objects.requireNonNull(client, "client");
@@ -67,7 +73,8 @@ final class InformerClusterWatch implements ClusterWatch {
             .withoutLabel(SERVICE_PROXY_NAME_LABEL)
             .withoutLabel(HEADLESS_LABEL)
             .runnableInformer(0);
-    services.addEventHandler(handler("Service", tracker::upsertService, tracker::deleteService));
+    var serviceHandler = handler("Service", tracker::upsertService, tracker::deleteService);
+    services.addEventHandler(serviceHandler);
     SharedIndexInformer<EndpointSlice> slices =
         client
             .discovery()
@@ -77,24 +84,51 @@ final class InformerClusterWatch implements ClusterWatch {
             .withoutLabel(SERVICE_PROXY_NAME_LABEL)
             .withoutLabel(HEADLESS_LABEL)
             .runnableInformer(0);
-    slices.addEventHandler(handler("EndpointSlice", tracker::upsertSlice, tracker::deleteSlice));
+    var sliceHandler = handler("EndpointSlice", tracker::upsertSlice, tracker::deleteSlice);
+    slices.addEventHandler(sliceHandler);
     SharedIndexInformer<Node> node = client.nodes().withName(nodeName).runnableInformer(0);
-    node.addEventHandler(handler("Node", tracker::upsertNode, tracker::deleteNode));
+    var nodeHandler = handler("Node", tracker::upsertNode, tracker::deleteNode);
+    node.addEventHandler(nodeHandler);
     informers = List.of(services, slices, node);
-    synced = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
+    handlers = List.of(serviceHandler, sliceHandler, nodeHandler);
+    listed = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
   }
 
+  /**
+   * An informer reports itself synced once its first list is in its store, but hands the listed
+   * objects to handlers asynchronously. Synced here means more: every object in every store has
+   * also reached the tracker, so the first snapshot after sync is never half-listed.
+   */
   @Override
   public boolean hasSynced() {
-    List<SharedIndexInformer<?>> current = informers;
-    return !current.isEmpty() && current.stream().allMatch(SharedIndexInformer::hasSynced);
+    if (synced) {
+      return true;
+    }
+    List<SharedIndexInformer<?>> current;
+    List<DeliveringHandler<?>> delivering;
+    synchronized (this) {
+      current = informers;
+      delivering = handlers;
+    }
+    if (current.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < current.size(); i++) {
+      if (!current.get(i).hasSynced()
+          || !delivering.get(i).delivered(current.get(i).getStore().listKeys())) {
+        return false;
+      }
+    }
+    synced = true;
+    return true;
   }
 
   @Override
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     List<CompletableFuture<Void>> futures;
     synchronized (this) {
-      futures = synced;
+      futures = listed;
     }
     if (futures.isEmpty()) {
       return false;
@@ -105,11 +139,21 @@ final class InformerClusterWatch implements ClusterWatch {
     } catch (TimeoutException e) {
       return hasSynced();
     } catch (ExecutionException e) {
-      // A failed first list is retried by the informer; report what is true now.
-      LOG.warn("An informer failed to start: {}", e.getCause().toString());
-      return hasSynced();
+      // A failed first list is retried by the informer; wait on below.
+      LOG.warn("An informer failed its first list: {}", e.getCause().toString());
     }
-    return hasSynced();
+    synchronized (deliveries) {
+      while (!hasSynced()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // Woken by each delivery; the bound only guards against a missed store change.
+        TimeUnit.NANOSECONDS.timedWait(
+            deliveries, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+      }
+    }
+    return true;
   }
 
   @Override
@@ -141,38 +185,74 @@ final class InformerClusterWatch implements ClusterWatch {
         && (labels.containsKey(SERVICE_PROXY_NAME_LABEL) || labels.containsKey(HEADLESS_LABEL));
   }
 
-  private static <T extends HasMetadata> ResourceEventHandler<T> handler(
+  private <T extends HasMetadata> DeliveringHandler<T> handler(
       String kind, Consumer<T> upsert, Consumer<T> delete) {
-    return new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T object) {
-        apply(object, skipped(object) ? delete : upsert);
-      }
+    return new DeliveringHandler<>(kind, upsert, delete);
+  }
 
-      @Override
-      public void onUpdate(T before, T after) {
-        // The label selector already hides skipped objects; this guards servers that ignore it.
-        apply(after, skipped(after) ? delete : upsert);
-      }
+  /** Feeds the tracker and remembers which objects it has handed over, for {@link #hasSynced}. */
+  private final class DeliveringHandler<T extends HasMetadata> implements ResourceEventHandler<T> {
+    private final String kind;
+    private final Consumer<T> upsert;
+    private final Consumer<T> delete;
+    private final Set<String> delivered = ConcurrentHashMap.newKeySet();
 
-      @Override
-      public void onDelete(T object, boolean finalStateUnknown) {
-        apply(object, delete);
-      }
+    DeliveringHandler(String kind, Consumer<T> upsert, Consumer<T> delete) {
+      this.kind = kind;
+      this.upsert = upsert;
+      this.delete = delete;
+    }
 
-      private void apply(T object, Consumer<T> action) {
-        try {
-          action.accept(object);
-        } catch (RuntimeException e) {
-          // One object must never stop the informer from delivering the others.
-          LOG.error(
-              "{} {}/{} could not be processed",
-              kind,
-              object.getMetadata() == null ? "?" : object.getMetadata().getNamespace(),
-              object.getMetadata() == null ? "?" : object.getMetadata().getName(),
-              e);
-        }
+    boolean delivered(List<String> keys) {
+      return delivered.containsAll(keys);
+    }
+
+    @Override
+    public void onAdd(T object) {
+      apply(object, skipped(object) ? delete : upsert);
+      track(object, true);
+    }
+
+    @Override
+    public void onUpdate(T before, T after) {
+      // The label selector already hides skipped objects; this guards servers that ignore it.
+      apply(after, skipped(after) ? delete : upsert);
+      track(after, true);
+    }
+
+    @Override
+    public void onDelete(T object, boolean finalStateUnknown) {
+      apply(object, delete);
+      track(object, false);
+    }
+
+    private void track(T object, boolean present) {
+      if (synced) {
+        return;
       }
-    };
+      String key = Cache.metaNamespaceKeyFunc(object);
+      if (present) {
+        delivered.add(key);
+      } else {
+        delivered.remove(key);
+      }
+      synchronized (deliveries) {
+        deliveries.notifyAll();
+      }
+    }
+
+    private void apply(T object, Consumer<T> action) {
+      try {
+        action.accept(object);
+      } catch (RuntimeException e) {
+        // One object must never stop the informer from delivering the others.
+        LOG.error(
+            "{} {}/{} could not be processed",
+            kind,
+            object.getMetadata() == null ? "?" : object.getMetadata().getNamespace(),
+            object.getMetadata() == null ? "?" : object.getMetadata().getName(),
+            e);
+      }
+    }
   }
 }

@@ -30,7 +30,7 @@ final class IpLiterals {
     }
     Optional<InetAddress> address = parse(trimmed.substring(0, slash));
     String prefixText = trimmed.substring(slash + 1);
-    if (address.isEmpty() || !prefixText.matches("[0-9]{1,3}")) {
+    if (address.isEmpty() || !isDecimal(prefixText, 3)) {
       return Optional.empty();
     }
     int prefix = Integer.parseInt(prefixText);
@@ -60,7 +60,7 @@ final class IpLiterals {
     byte[] bytes = new byte[4];
     for (int i = 0; i < 4; i++) {
       // Leading zeros are read as decimal, like upstream's sloppy parser.
-      if (!parts[i].matches("[0-9]{1,3}")) {
+      if (!isDecimal(parts[i], 3)) {
         return Optional.empty();
       }
       int value = Integer.parseInt(parts[i]);
@@ -79,13 +79,29 @@ final class IpLiterals {
   private static Optional<InetAddress> parseV6(String text) {
     // Only hex digits, colons and dots (embedded IPv4): the JDK then parses it as a literal and
     // never asks DNS.
-    if (!text.matches("[0-9a-fA-F:.]+")) {
-      return Optional.empty();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
+        return Optional.empty();
+      }
     }
     try {
       return Optional.of(InetAddress.getByName(text));
     } catch (UnknownHostException e) {
       return Optional.empty();
     }
+  }
+
+  private static boolean isDecimal(String text, int maxDigits) {
+    if (text.isEmpty() || text.length() > maxDigits) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 }

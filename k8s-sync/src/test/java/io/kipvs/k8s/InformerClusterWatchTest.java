@@ -229,12 +229,21 @@ class InformerClusterWatchTest {
     try {
       assertThat(fresh.hasSynced()).isFalse();
       assertThat(fresh.awaitSynced(Duration.ofMillis(10))).isFalse();
-      create(simpleService("ns", "web", "10.96.0.1"));
+      int count = 100;
+      for (int i = 0; i < count; i++) {
+        create(simpleService("bulk", "svc-" + i, "10.96.1." + i));
+        create(slice("bulk", "svc-" + i + "-1", "svc-" + i, ep("10.0.1." + i + "/R")).build());
+      }
       fresh.start();
       assertThat(fresh.awaitSynced(TIMEOUT)).isTrue();
-      // After sync, the listed objects are in the first snapshot: nothing half-listed.
-      assertThat(fresh.snapshot().portsOf(WEB)).hasSize(1);
-      assertThat(fresh.snapshot().nodeZone()).contains("zone-a");
+      // Everything listed is in the first snapshot: the daemon never sees a half-listed cluster.
+      ClusterSnapshot first = fresh.snapshot();
+      assertThat(first.serviceCount()).isEqualTo(count);
+      for (int i = 0; i < count; i++) {
+        assertThat(endpointsOf(first, new ServiceName("bulk", "svc-" + i)))
+            .containsExactly("10.0.1." + i + ":8080");
+      }
+      assertThat(first.nodeZone()).contains("zone-a");
     } finally {
       fresh.close();
     }
