@@ -32,10 +32,19 @@ final class ServicePortAssembly {
     List<ServicePort> result = new ArrayList<>(templates.size());
     for (ServicePort template : templates) {
       List<EndpointSelection.Candidate> candidates = merge(template.name(), slices);
+      boolean servesV4 = template.clusterIps().stream().anyMatch(ip -> !IpLiterals.isV6(ip));
+      boolean servesV6 = template.clusterIps().stream().anyMatch(IpLiterals::isV6);
       List<EndpointSelection.Candidate> v4 = new ArrayList<>();
       List<EndpointSelection.Candidate> v6 = new ArrayList<>();
+      // As upstream, endpoints of a family the service has no cluster IP for are not used.
       for (EndpointSelection.Candidate c : candidates) {
-        (IpLiterals.isV6(c.endpoint().address()) ? v6 : v4).add(c);
+        if (IpLiterals.isV6(c.endpoint().address())) {
+          if (servesV6) {
+            v6.add(c);
+          }
+        } else if (servesV4) {
+          v4.add(c);
+        }
       }
       // Upstream runs one proxier per family; selecting per family keeps its fallbacks apart.
       EndpointSelection.Selected s4 = EndpointSelection.select(template, v4, nodeName, zone);

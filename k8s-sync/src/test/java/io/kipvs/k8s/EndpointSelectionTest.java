@@ -420,6 +420,16 @@ class EndpointSelectionTest {
   }
 
   @org.junit.jupiter.api.Test
+  void endpointsOfAFamilyWithoutClusterIpAreNotUsed() {
+    EndpointSlice v6 =
+        slice("ns", "web-v6", "web", ep("fd00::1/R")).withAddressType("IPv6").build();
+    ServicePort port =
+        only(ports(null, service("ns", "web").build(), v6, slice("ns", "web-v4", "web").build()));
+    assertThat(port.clusterEndpoints()).isEmpty();
+    assertThat(port.hasAnyEndpoints()).isFalse();
+  }
+
+  @org.junit.jupiter.api.Test
   void multiPortMatchesSlicePortsByNameAndProtocol() {
     Service service =
         service("ns", "m")
