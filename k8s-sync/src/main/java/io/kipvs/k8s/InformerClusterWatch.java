@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -41,13 +42,19 @@ final class InformerClusterWatch implements ClusterWatch {
   private final KubernetesClient client;
   private final String nodeName;
   private final ClusterStateTracker tracker;
+  private final BadInputReporter errorReporter;
   private List<SharedIndexInformer<?>> informers = List.of();
   private List<CompletableFuture<Void>> listed = List.of();
   private List<DeliveringHandler<?>> handlers = List.of();
   private final Object deliveries = new Object();
   private volatile boolean synced;
 
-  InformerClusterWatch(KubernetesClient client, String nodeName, ClusterStateTracker tracker) {
+  InformerClusterWatch(
+      KubernetesClient client,
+      String nodeName,
+      ClusterStateTracker tracker,
+      BadInputReporter errorReporter) {
+    this.errorReporter = errorReporter;
     this.client = Objects.requireNonNull(client, "client");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.tracker = tracker;
@@ -55,10 +62,9 @@ final class InformerClusterWatch implements ClusterWatch {
 
   static ClusterWatch create(KubernetesClient client, String nodeName) {
     Clock clock = Clock.systemUTC();
+    RateLimitedReporter reporter = RateLimitedReporter.toLog(LOG, clock);
     return new InformerClusterWatch(
-        client,
-        nodeName,
-        new ClusterStateTracker(nodeName, RateLimitedReporter.toLog(LOG, clock), clock));
+        client, nodeName, new ClusterStateTracker(nodeName, reporter, clock), reporter);
   }
 
   @Override
@@ -90,6 +96,11 @@ final class InformerClusterWatch implements ClusterWatch {
     var nodeHandler = handler("Node", tracker::upsertNode, tracker::deleteNode);
     node.addEventHandler(nodeHandler);
     informers = List.of(services, slices, node);
+    List<String> kinds = List.of("Service", "EndpointSlice", "Node");
+    for (int i = 0; i < informers.size(); i++) {
+      String what = kinds.get(i) + " informer";
+      informers.get(i).exceptionHandler((started, failure) -> retryAfter(what, started, failure));
+    }
     handlers = List.of(serviceHandler, sliceHandler, nodeHandler);
     listed = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
   }
@@ -120,6 +131,7 @@ final class InformerClusterWatch implements ClusterWatch {
       }
     }
     synced = true;
+    delivering.forEach(DeliveringHandler::forget);
     return true;
   }
 
@@ -139,8 +151,8 @@ final class InformerClusterWatch implements ClusterWatch {
     } catch (TimeoutException e) {
       return hasSynced();
     } catch (ExecutionException e) {
-      // A failed first list is retried by the informer; wait on below.
-      LOG.warn("An informer failed its first list: {}", e.getCause().toString());
+      // Only after close: failures are retried (retryAfter).
+      return false;
     }
     synchronized (deliveries) {
       while (!hasSynced()) {
@@ -152,6 +164,18 @@ final class InformerClusterWatch implements ClusterWatch {
         TimeUnit.NANOSECONDS.timedWait(
             deliveries, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
       }
+    }
+    return true;
+  }
+
+  // Like client-go's reflector, keep trying (fabric8 backs off between attempts): a proxy that
+  // stops watching after an API server hiccup or a late RBAC grant would silently go stale.
+  private boolean retryAfter(String what, boolean started, Throwable failure) {
+    if (ExceptionHandler.isDeserializationException(failure)) {
+      errorReporter.warn(what, "cannot read an object, retrying: " + failure);
+    } else {
+      errorReporter.warn(
+          what, (started ? "watch failed" : "list failed") + ", retrying: " + failure.getMessage());
     }
     return true;
   }
@@ -205,6 +229,11 @@ final class InformerClusterWatch implements ClusterWatch {
 
     boolean delivered(List<String> keys) {
       return delivered.containsAll(keys);
+    }
+
+    /** Once synced, which objects were delivered no longer matters. */
+    void forget() {
+      delivered.clear();
     }
 
     @Override

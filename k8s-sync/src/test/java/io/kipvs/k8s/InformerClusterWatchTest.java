@@ -229,7 +229,7 @@ class InformerClusterWatchTest {
     try {
       assertThat(fresh.hasSynced()).isFalse();
       assertThat(fresh.awaitSynced(Duration.ofMillis(10))).isFalse();
-      int count = 100;
+      int count = 60;
       for (int i = 0; i < count; i++) {
         create(simpleService("bulk", "svc-" + i, "10.96.1." + i));
         create(slice("bulk", "svc-" + i + "-1", "svc-" + i, ep("10.0.1." + i + "/R")).build());

@@ -35,6 +35,36 @@ class InformerRelistTest {
   KubernetesClient client;
 
   @Test
+  void failedFirstListIsRetriedAndSyncWaitsForIt() throws InterruptedException {
+    client.nodes().resource(node(NODE, "zone-a")).create();
+    client.resource(simpleService("ns", "web", "10.96.0.1")).create();
+    // RBAC not granted yet, say: the first EndpointSlice list is refused.
+    server
+        .expect()
+        .get()
+        .withPath(
+            "/apis/discovery.k8s.io/v1/endpointslices?labelSelector="
+                + "%21service.kubernetes.io%2Fservice-proxy-name%2C%21service.kubernetes.io%2Fheadless"
+                + "&resourceVersion=0")
+        .andReturn(403, "forbidden")
+        .once();
+    try (ClusterWatch watch = ClusterWatch.create(client, NODE)) {
+      watch.start();
+      assertThat(watch.awaitSynced(Duration.ofSeconds(30))).isTrue();
+      assertThat(watch.snapshot().portsOf(new ServiceName("ns", "web"))).hasSize(1);
+    }
+    List<String> sliceLists = new ArrayList<>();
+    RecordedRequest request;
+    while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      if (request.getPath().startsWith("/apis/discovery.k8s.io/v1/endpointslices?")
+          && !request.getPath().contains("watch=true")) {
+        sliceLists.add(request.getPath());
+      }
+    }
+    assertThat(sliceLists).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void watchEndingIn410GoneRelistsAndConverges() throws InterruptedException {
     client.nodes().resource(node(NODE, "zone-a")).create();
     client.resource(simpleService("ns", "old", "10.96.0.1")).create();
