@@ -430,6 +430,53 @@ class EndpointSelectionTest {
   }
 
   @org.junit.jupiter.api.Test
+  void loadBalancerWithoutNodePortIsExternallyReachable() {
+    Service lb =
+        service("ns", "lb")
+            .editSpec()
+            .withType("LoadBalancer")
+            .withAllocateLoadBalancerNodePorts(false)
+            .withExternalTrafficPolicy("Local")
+            .endSpec()
+            .withNewStatus()
+            .withNewLoadBalancer()
+            .addNewIngress()
+            .withIp("198.51.100.10")
+            .endIngress()
+            .endLoadBalancer()
+            .endStatus()
+            .build();
+    ServicePort port =
+        only(
+            ports(
+                null, lb, slice("ns", "lb-1", "lb", ep("10.0.0.1/R"), ep("10.0.0.2/RL")).build()));
+    assertThat(port.nodePort()).isEmpty();
+    assertThat(addresses(port.clusterEndpoints()))
+        .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+    assertThat(addresses(port.externalEndpoints())).containsExactly("10.0.0.2:8080");
+  }
+
+  @org.junit.jupiter.api.Test
+  void externalIpsMakeAClusterIpServiceExternallyReachable() {
+    Service ext =
+        service("ns", "ext")
+            .editSpec()
+            .withExternalIPs("192.0.2.1")
+            .withInternalTrafficPolicy("Local")
+            .endSpec()
+            .build();
+    ServicePort port =
+        only(
+            ports(
+                null,
+                ext,
+                slice("ns", "ext-1", "ext", ep("10.0.0.1/R"), ep("10.0.0.2/RL")).build()));
+    assertThat(addresses(port.clusterEndpoints())).containsExactly("10.0.0.2:8080");
+    assertThat(addresses(port.externalEndpoints()))
+        .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+  }
+
+  @org.junit.jupiter.api.Test
   void multiPortMatchesSlicePortsByNameAndProtocol() {
     Service service =
         service("ns", "m")

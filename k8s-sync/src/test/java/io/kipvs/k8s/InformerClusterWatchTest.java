@@ -66,6 +66,8 @@ class InformerClusterWatchTest {
     create(slice("ns", "web-1", "web", ep("10.0.0.1/R"), ep("10.0.0.2/RL")).build());
     create(slice("other", "db-1", "db", ep("10.0.1.1/R")).build());
 
+    java.util.concurrent.CountDownLatch signalled = new java.util.concurrent.CountDownLatch(1);
+    watch.addChangeListener(signalled::countDown);
     var created =
         collector.awaitSnapshot(
             s ->
@@ -74,6 +76,7 @@ class InformerClusterWatchTest {
                     && endpointsOf(s, OTHER).size() == 1,
             TIMEOUT);
     assertThat(created.changed()).containsExactlyInAnyOrder(WEB, API, OTHER);
+    assertThat(signalled.getCount()).isZero();
     assertThat(created.snapshot().portsOf(WEB).get(0).clusterEndpoints().get(1).local()).isTrue();
 
     // Update one slice and one service: only those services are named.
