@@ -44,7 +44,7 @@ final class ClusterStateTracker {
   private boolean nodeKnown;
   private PMap<ServiceName, List<ServicePort>> assembled = HashTreePMap.empty();
   private int portCount;
-  private final Set<ServiceName> dirty = new HashSet<>();
+  private Set<ServiceName> dirty = new HashSet<>();
   private boolean allDirty;
   private PersistentSnapshot snapshot;
   private Set<ServiceName> changed = new HashSet<>();
@@ -238,7 +238,8 @@ final class ClusterStateTracker {
         portCount += ports.size();
       }
     }
-    dirty.clear();
+    // A fresh set: clear() walks the whole table, which stays as large as the biggest burst.
+    dirty = new HashSet<>();
     allDirty = false;
   }
 

@@ -17,10 +17,6 @@ import java.util.Optional;
 final class ServicePortAssembly {
   private ServicePortAssembly() {}
 
-  private static final Comparator<Endpoint> ORDER =
-      Comparator.comparing((Endpoint e) -> e.address().getAddress(), ServicePortAssembly::bytes)
-          .thenComparingInt(Endpoint::port);
-
   static List<ServicePort> assemble(
       List<ServicePort> templates,
       Collection<ParsedSlice> slices,
@@ -89,12 +85,27 @@ final class ServicePortAssembly {
         }
       }
     }
-    List<EndpointSelection.Candidate> sorted = new ArrayList<>(merged.values());
-    sorted.sort(Comparator.comparing(EndpointSelection.Candidate::endpoint, ORDER));
+    if (merged.size() < 2) {
+      return new ArrayList<>(merged.values());
+    }
+    // Sort on the address bytes fetched once: InetAddress.getAddress() copies on every call.
+    List<Sortable> sortable = new ArrayList<>(merged.size());
+    for (EndpointSelection.Candidate c : merged.values()) {
+      sortable.add(new Sortable(c.endpoint().address().getAddress(), c.endpoint().port(), c));
+    }
+    sortable.sort(
+        Comparator.comparing(Sortable::address, ServicePortAssembly::bytes)
+            .thenComparingInt(Sortable::port));
+    List<EndpointSelection.Candidate> sorted = new ArrayList<>(sortable.size());
+    for (Sortable e : sortable) {
+      sorted.add(e.candidate());
+    }
     return sorted;
   }
 
   private record Key(InetAddress address, int port) {}
+
+  private record Sortable(byte[] address, int port, EndpointSelection.Candidate candidate) {}
 
   private static int bytes(byte[] a, byte[] b) {
     return a.length != b.length
