@@ -227,6 +227,21 @@ class InformerClusterWatchTest {
   }
 
   @Test
+  void thousandsOfEndpointsInOneService() throws InterruptedException {
+    create(simpleService("ns", "web", "10.96.0.1"));
+    int perSlice = 1000;
+    for (int s = 0; s < 5; s++) {
+      Endpoint[] eps = new Endpoint[perSlice];
+      for (int e = 0; e < perSlice; e++) {
+        eps[e] = ep("10." + (10 + s) + "." + (e / 256) + "." + (e % 256) + "/R");
+      }
+      create(slice("ns", "web-" + s, "web", eps).build());
+    }
+    var all = collector.awaitSnapshot(s -> endpointsOf(s, WEB).size() == 5 * perSlice, TIMEOUT);
+    assertThat(all.changed()).containsExactly(WEB);
+  }
+
+  @Test
   void syncedOnlyAfterEveryInformerListed() throws InterruptedException {
     ClusterWatch fresh = ClusterWatch.create(client, NODE);
     try {
