@@ -151,9 +151,11 @@ public final class CommandLineParser {
     }
     if (f.ipvsSyncPeriod != null) {
       b.syncPeriod = Values.duration("flag --ipvs-sync-period", f.ipvsSyncPeriod);
+      b.syncPeriodSource = "flag --ipvs-sync-period";
     }
     if (f.ipvsMinSyncPeriod != null) {
       b.minSyncPeriod = Values.duration("flag --ipvs-min-sync-period", f.ipvsMinSyncPeriod);
+      b.minSyncPeriodSource = "flag --ipvs-min-sync-period";
     }
     if (f.ipvsStrictArp != null) {
       b.strictArp = Values.bool("flag --ipvs-strict-arp", f.ipvsStrictArp);
@@ -181,6 +183,7 @@ public final class CommandLineParser {
     }
     if (f.clusterCidr != null) {
       b.clusterCidrs = Values.cidrList("flag --cluster-cidr", f.clusterCidr);
+      b.clusterCidrSource = "flag --cluster-cidr";
     }
     if (f.nodePortAddresses != null) {
       b.nodePortAddresses = Values.cidrList("flag --nodeport-addresses", f.nodePortAddresses);

@@ -27,7 +27,9 @@ final class ConfigBuilder {
   String scheduler = "rr";
   String schedulerSource = "--ipvs-scheduler";
   Duration syncPeriod = Duration.ofSeconds(30);
+  String syncPeriodSource = "the default --ipvs-sync-period";
   Duration minSyncPeriod = Duration.ZERO;
+  String minSyncPeriodSource = "the default --ipvs-min-sync-period";
   boolean strictArp;
   List<Cidr> excludeCidrs = List.of();
   Duration tcpTimeout = Duration.ZERO;
@@ -35,6 +37,7 @@ final class ConfigBuilder {
   Duration udpTimeout = Duration.ZERO;
   boolean masqueradeAll;
   List<Cidr> clusterCidrs = List.of();
+  String clusterCidrSource = "--cluster-cidr";
   List<Cidr> nodePortAddresses = List.of();
   String hostnameOverride = "";
   String kubeconfig = "";
@@ -115,14 +118,17 @@ final class ConfigBuilder {
 
   DaemonConfig build(Supplier<String> hostname) {
     if (syncPeriod.isZero()) {
-      throw Values.invalid(
-          "--ipvs-sync-period (ipvs.syncPeriod)", GoDuration.format(syncPeriod), "must be > 0");
+      throw Values.invalid(syncPeriodSource, GoDuration.format(syncPeriod), "must be > 0");
     }
     if (minSyncPeriod.compareTo(syncPeriod) > 0) {
       throw Values.invalid(
-          "--ipvs-min-sync-period (ipvs.minSyncPeriod)",
+          minSyncPeriodSource,
           GoDuration.format(minSyncPeriod),
-          "must not exceed the sync period " + GoDuration.format(syncPeriod));
+          "must not exceed the sync period "
+              + GoDuration.format(syncPeriod)
+              + " ("
+              + syncPeriodSource
+              + ")");
     }
     List<String> families = new ArrayList<>();
     for (Cidr c : clusterCidrs) {
@@ -131,7 +137,7 @@ final class ConfigBuilder {
     if (clusterCidrs.size() > 2
         || (clusterCidrs.size() == 2 && families.get(0).equals(families.get(1)))) {
       throw Values.invalid(
-          "--cluster-cidr (clusterCIDR)",
+          clusterCidrSource,
           clusterCidrs.toString(),
           "at most one IPv4 and one IPv6 CIDR (dual-stack)");
     }

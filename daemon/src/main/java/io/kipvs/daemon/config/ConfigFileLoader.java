@@ -26,6 +26,7 @@ import java.util.Map;
 final class ConfigFileLoader {
   static final String API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
   static final String KIND = "KubeProxyConfiguration";
+  private static final int KUBE_PROXY_OOM_SCORE_ADJ = -999;
 
   /** How an ignored leaf is type-checked. */
   private enum Kind {
@@ -154,7 +155,7 @@ final class ConfigFileLoader {
         if (!value.isObject()) {
           throw new UsageException(source + " must be a map of feature names to booleans");
         }
-        value.fields().forEachRemaining(e -> bool(e.getValue(), source + "." + e.getKey()));
+        value.fields().forEachRemaining(e -> bool(e.getValue(), source(path + "." + e.getKey())));
         set = value.size() > 0;
       }
       case QUANTITY -> {
@@ -230,10 +231,20 @@ final class ConfigFileLoader {
   private Map<String, Object> schema() {
     ConfigBuilder b = builder;
     Map<String, Object> root = new LinkedHashMap<>();
-    root.put("apiVersion", Kind.STRING);
-    root.put("kind", Kind.STRING);
+    // Checked by checkTypeMeta.
+    root.put("apiVersion", (Apply) (v, s) -> {});
+    root.put("kind", (Apply) (v, s) -> {});
     root.put("featureGates", Kind.BOOL_MAP);
-    root.put("bindAddress", Kind.STRING);
+    // kube-proxy's defaults for these are not worth an info line; other values are.
+    root.put(
+        "bindAddress",
+        (Apply)
+            (v, s) -> {
+              String t = text(v, s);
+              if (!t.isEmpty() && !Values.ip(s, t).isAnyLocalAddress()) {
+                ignored.add("bindAddress");
+              }
+            });
     root.put(
         "healthzBindAddress",
         (Apply)
@@ -256,12 +267,25 @@ final class ConfigFileLoader {
     root.put("enableProfiling", Kind.BOOL);
     root.put("showHiddenMetricsForVersion", Kind.STRING);
     root.put("mode", (Apply) (v, s) -> b.mode(s, text(v, s)));
-    root.put("clusterCIDR", (Apply) (v, s) -> b.clusterCidrs = Values.cidrList(s, text(v, s)));
+    root.put(
+        "clusterCIDR",
+        (Apply)
+            (v, s) -> {
+              b.clusterCidrs = Values.cidrList(s, text(v, s));
+              b.clusterCidrSource = s;
+            });
     root.put("hostnameOverride", (Apply) (v, s) -> b.hostnameOverride = text(v, s));
     root.put(
         "nodePortAddresses",
         (Apply) (v, s) -> b.nodePortAddresses = Values.cidrs(s, strings(v, s)));
-    root.put("oomScoreAdj", Kind.INT);
+    root.put(
+        "oomScoreAdj",
+        (Apply)
+            (v, s) -> {
+              if (integer(v, s) != KUBE_PROXY_OOM_SCORE_ADJ) {
+                ignored.add("oomScoreAdj");
+              }
+            });
     root.put("portRange", Kind.STRING);
     root.put("configSyncPeriod", Kind.DURATION);
     root.put("detectLocalMode", (Apply) (v, s) -> b.detectLocalMode(s, text(v, s)));
@@ -293,9 +317,16 @@ final class ConfigFileLoader {
               Duration d = duration(v, s);
               if (!d.isZero()) {
                 b.syncPeriod = d;
+                b.syncPeriodSource = s;
               }
             });
-    ipvs.put("minSyncPeriod", (Apply) (v, s) -> b.minSyncPeriod = duration(v, s));
+    ipvs.put(
+        "minSyncPeriod",
+        (Apply)
+            (v, s) -> {
+              b.minSyncPeriod = duration(v, s);
+              b.minSyncPeriodSource = s;
+            });
     ipvs.put("scheduler", (Apply) (v, s) -> b.scheduler(s, text(v, s)));
     ipvs.put("excludeCIDRs", (Apply) (v, s) -> b.excludeCidrs = Values.cidrs(s, strings(v, s)));
     ipvs.put("strictARP", (Apply) (v, s) -> b.strictArp = bool(v, s));
