@@ -9,6 +9,7 @@ import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.k8s.ClusterWatch;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,20 +63,21 @@ final class Daemon {
   void run() throws IOException, InterruptedException {
     try {
       startServers();
-      // Built before waiting for the API server so that a kernel without IPVS fails at once.
+      // The proxier prepares the kernel first, so that a kernel without IPVS or a missing
+      // capability fails at once, whatever the API server's state; its loops then wait for the
+      // informers' first list before the first sync.
       Proxier p = component.proxier();
       proxier = Optional.of(p);
+      p.start();
+      proxierStarted.set(true);
+      applyConntrack();
       ClusterWatch w = component.clusterWatch();
       watch = Optional.of(w);
       w.start();
-      if (!awaitSynced(w)) {
-        return;
+      if (awaitSynced(w)) {
+        LOG.info("kipvs running for node {}", config.proxier().nodeName());
+        stopRequested.await();
       }
-      p.start();
-      proxierStarted.set(true);
-      LOG.info("proxier started for node {}", config.proxier().nodeName());
-      applyConntrack();
-      stopRequested.await();
     } finally {
       shutDown();
     }
@@ -94,7 +96,7 @@ final class Daemon {
   private void startServers() throws IOException {
     if (config.healthzBindAddress().isPresent()) {
       var address = config.healthzBindAddress().get();
-      HealthServer server = HealthServer.start(address, component.health(), component.clock());
+      HealthServer server = HealthServer.start(address, component.health(), Clock.systemUTC());
       servers.add(server);
       LOG.info("serving /healthz and /livez on {}", address);
     }

@@ -10,7 +10,6 @@ import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.daemon.proxy.ProxyModule;
 import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.time.Clock;
 import javax.inject.Singleton;
 
 /**
@@ -31,8 +30,6 @@ interface DaemonComponent {
   PrometheusRegistry prometheusRegistry();
 
   HealthSource health();
-
-  Clock clock();
 
   @Component.Factory
   interface Factory {

@@ -10,7 +10,6 @@ import io.kipvs.daemon.proxy.SyncHealth;
 import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import javax.inject.Singleton;
@@ -57,10 +56,5 @@ interface DaemonModule {
         return health.healthy(now);
       }
     };
-  }
-
-  @Provides
-  static Clock clock() {
-    return Clock.systemUTC();
   }
 }
