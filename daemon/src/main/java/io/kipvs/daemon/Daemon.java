@@ -96,13 +96,22 @@ final class Daemon {
   private void startServers() throws IOException {
     if (config.healthzBindAddress().isPresent()) {
       var address = config.healthzBindAddress().get();
-      HealthServer server = HealthServer.start(address, component.health(), Clock.systemUTC());
-      servers.add(server);
+      try {
+        servers.add(HealthServer.start(address, component.health(), Clock.systemUTC()));
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot serve /healthz on " + address + " (--healthz-bind-address): " + e, e);
+      }
       LOG.info("serving /healthz and /livez on {}", address);
     }
     if (config.metricsBindAddress().isPresent()) {
       var address = config.metricsBindAddress().get();
-      servers.add(MetricsServer.start(address, component.prometheusRegistry()));
+      try {
+        servers.add(MetricsServer.start(address, component.prometheusRegistry()));
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot serve /metrics on " + address + " (--metrics-bind-address): " + e, e);
+      }
       LOG.info("serving /metrics on {}", address);
     }
   }
