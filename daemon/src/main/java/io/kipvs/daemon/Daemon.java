@@ -1,6 +1,7 @@
 package io.kipvs.daemon;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kipvs.daemon.config.BindAddress;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.conntrack.Conntracker;
 import io.kipvs.daemon.http.HealthServer;
@@ -63,17 +64,17 @@ final class Daemon {
   void run() throws IOException, InterruptedException {
     try {
       startServers();
-      // The proxier prepares the kernel first, so that a kernel without IPVS or a missing
-      // capability fails at once, whatever the API server's state; its loops then wait for the
-      // informers' first list before the first sync.
+      // The informers start first: the proxier's loop waits on them from its start. Their first
+      // list runs in the background while the proxier prepares the kernel, so that a kernel
+      // without IPVS or a missing capability fails at once, whatever the API server's state.
+      ClusterWatch w = component.clusterWatch();
+      watch = Optional.of(w);
+      w.start();
       Proxier p = component.proxier();
       proxier = Optional.of(p);
       p.start();
       proxierStarted.set(true);
       applyConntrack();
-      ClusterWatch w = component.clusterWatch();
-      watch = Optional.of(w);
-      w.start();
       if (awaitSynced(w)) {
         LOG.info("kipvs running for node {}", config.proxier().nodeName());
         stopRequested.await();
@@ -96,23 +97,28 @@ final class Daemon {
   private void startServers() throws IOException {
     if (config.healthzBindAddress().isPresent()) {
       var address = config.healthzBindAddress().get();
+      HealthServer server;
       try {
-        servers.add(HealthServer.start(address, component.health(), Clock.systemUTC()));
+        server = HealthServer.start(address, component.health(), Clock.systemUTC());
       } catch (IOException e) {
         throw new IOException(
             "cannot serve /healthz on " + address + " (--healthz-bind-address): " + e, e);
       }
-      LOG.info("serving /healthz and /livez on {}", address);
+      servers.add(server);
+      LOG.info(
+          "serving /healthz and /livez on {}", new BindAddress(address.address(), server.port()));
     }
     if (config.metricsBindAddress().isPresent()) {
       var address = config.metricsBindAddress().get();
+      MetricsServer server;
       try {
-        servers.add(MetricsServer.start(address, component.prometheusRegistry()));
+        server = MetricsServer.start(address, component.prometheusRegistry());
       } catch (IOException e) {
         throw new IOException(
             "cannot serve /metrics on " + address + " (--metrics-bind-address): " + e, e);
       }
-      LOG.info("serving /metrics on {}", address);
+      servers.add(server);
+      LOG.info("serving /metrics on {}", new BindAddress(address.address(), server.port()));
     }
   }
 
@@ -126,8 +132,17 @@ final class Daemon {
     Duration interval = FIRST_WAIT;
     Instant nextLog = start.plus(interval);
     String server = masterUrl();
-    while (!w.awaitSynced(POLL)) {
+    while (true) {
+      long pollStart = System.nanoTime();
+      if (w.awaitSynced(POLL)) {
+        break;
+      }
       if (stopRequested.getCount() == 0) {
+        return false;
+      }
+      // Never spin, even if the watch answers before the poll interval is over.
+      long left = POLL.toNanos() - (System.nanoTime() - pollStart);
+      if (left > 0 && stopRequested.await(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
         return false;
       }
       Instant now = Instant.now();
@@ -180,6 +195,9 @@ final class Daemon {
         LOG.info("proxier stopped; IPVS services, addresses and rules left in place");
       }
       watch.ifPresent(ClusterWatch::close);
+      if (watch.isPresent()) {
+        component.kubernetesClient().close();
+      }
       for (AutoCloseable server : servers) {
         try {
           server.close();

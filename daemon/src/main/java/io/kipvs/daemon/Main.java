@@ -3,6 +3,7 @@ package io.kipvs.daemon;
 import io.kipvs.daemon.config.CommandLineParser;
 import io.kipvs.daemon.config.CommandLineResult;
 import io.kipvs.daemon.config.DaemonConfig;
+import io.kipvs.daemon.config.GoDuration;
 import io.kipvs.daemon.conntrack.Conntracker;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,7 +66,7 @@ public final class Main {
               "kipvs starting: node {}, scheduler {}, sync period {}",
               config.proxier().nodeName(),
               config.proxier().scheduler(),
-              config.proxier().syncPeriod());
+              GoDuration.format(config.proxier().syncPeriod()));
           daemon.run();
         }
       }
@@ -75,7 +76,9 @@ public final class Main {
         Thread.currentThread().interrupt();
       }
       Failure failure = Failure.of(e);
-      LOG.error("{}", failure.message(), e);
+      if (!failure.expected()) {
+        LOG.error("start-up failed", e);
+      }
       err.println("kipvs: " + failure.message());
       return failure.exitCode();
     }

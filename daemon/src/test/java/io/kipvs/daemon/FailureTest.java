@@ -16,10 +16,14 @@ class FailureTest {
     Failure failure =
         Failure.of(new IpvsUnavailableException("generic netlink family IPVS not found"));
     assertThat(failure.exitCode()).isEqualTo(1);
+    assertThat(failure.expected()).isTrue();
     assertThat(failure.message())
         .contains("the kernel has no IPVS")
-        .contains("ip_vs")
+        .contains("modprobe ip_vs")
         .contains("generic netlink family IPVS not found");
+    // A message that already says what to do is not repeated.
+    String explained = "IPVS is not available in this kernel (load the ip_vs module)";
+    assertThat(Failure.of(new IpvsUnavailableException(explained)).message()).isEqualTo(explained);
   }
 
   @Test
@@ -48,12 +52,13 @@ class FailureTest {
   @Test
   void usageErrorsExit2() {
     Failure failure = Failure.of(new UsageException("invalid value \"x\" for flag --v"));
-    assertThat(failure).isEqualTo(new Failure(2, "invalid value \"x\" for flag --v"));
+    assertThat(failure).isEqualTo(new Failure(2, "invalid value \"x\" for flag --v", true));
   }
 
   @Test
   void anythingElseExits1WithItsMessage() {
-    assertThat(Failure.of(new IllegalStateException("boom"))).isEqualTo(new Failure(1, "boom"));
+    assertThat(Failure.of(new IllegalStateException("boom")))
+        .isEqualTo(new Failure(1, "boom", false));
     assertThat(Failure.of(new NullPointerException()).message())
         .isEqualTo("java.lang.NullPointerException");
   }
