@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Daemon {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
-  private static final Duration POLL = Duration.ofMillis(250);
   private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
 
@@ -41,6 +40,8 @@ final class Daemon {
   private final List<AutoCloseable> servers = new ArrayList<>();
   private Optional<Proxier> proxier = Optional.empty();
   private Optional<ClusterWatch> watch = Optional.empty();
+  // The thread blocked in awaitSynced, which stop() interrupts; null otherwise.
+  private Thread waiter;
 
   Daemon(DaemonConfig config, DaemonComponent component, Conntracker conntracker) {
     this.config = config;
@@ -87,6 +88,11 @@ final class Daemon {
   /** Asks {@link #run()} to return and waits until it has released everything. */
   void stop() {
     stopRequested.countDown();
+    synchronized (this) {
+      if (waiter != null) {
+        waiter.interrupt();
+      }
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {
@@ -125,45 +131,50 @@ final class Daemon {
   /**
    * Waits for the informers' first list. The informers retry by themselves; this only logs, at
    * doubling intervals up to 30 s, so an unreachable API server is visible without flooding the
-   * log, and it notices a stop request within a poll interval.
+   * log. {@link #stop()} interrupts the wait.
    */
-  private boolean awaitSynced(ClusterWatch w) throws InterruptedException {
+  private boolean awaitSynced(ClusterWatch w) {
     Instant start = Instant.now();
     Duration interval = FIRST_WAIT;
-    Instant nextLog = start.plus(interval);
     String server = masterUrl();
-    while (true) {
-      long pollStart = System.nanoTime();
-      if (w.awaitSynced(POLL)) {
-        break;
-      }
-      if (stopRequested.getCount() == 0) {
-        return false;
-      }
-      // Never spin, even if the watch answers before the poll interval is over.
-      long left = POLL.toNanos() - (System.nanoTime() - pollStart);
-      if (left > 0 && stopRequested.await(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
-        return false;
-      }
-      Instant now = Instant.now();
-      if (!now.isBefore(nextLog)) {
+    waiter = Thread.currentThread();
+    try {
+      while (stopRequested.getCount() > 0) {
+        Instant waitStart = Instant.now();
+        if (w.awaitSynced(interval)) {
+          LOG.info(
+              "informers synced with {} after {} ms",
+              server,
+              Duration.between(start, Instant.now()).toMillis());
+          return true;
+        }
+        // Never spin, even if the watch answers before the interval is over.
+        Duration left = interval.minus(Duration.between(waitStart, Instant.now()));
+        if (!left.isNegative()
+            && stopRequested.await(left.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+          return false;
+        }
         LOG.warn(
             "waiting for the API server {}: no complete list of services, endpoint slices and"
                 + " nodes after {}s; still retrying (healthz answers 503 meanwhile)",
             server,
-            Duration.between(start, now).toSeconds());
+            Duration.between(start, Instant.now()).toSeconds());
         interval = interval.multipliedBy(2);
         if (interval.compareTo(LONGEST_WAIT) > 0) {
           interval = LONGEST_WAIT;
         }
-        nextLog = now.plus(interval);
+      }
+      return false;
+    } catch (InterruptedException e) {
+      // stop() interrupted the wait: shut down.
+      return false;
+    } finally {
+      synchronized (this) {
+        waiter = null;
+        // Clears an interrupt from stop() that arrived after the wait ended.
+        Thread.interrupted();
       }
     }
-    LOG.info(
-        "informers synced with {} after {} ms",
-        server,
-        Duration.between(start, Instant.now()).toMillis());
-    return true;
   }
 
   private String masterUrl() {
