@@ -5,6 +5,7 @@ import io.kipvs.daemon.config.CommandLineResult;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.config.GoDuration;
 import io.kipvs.daemon.conntrack.Conntracker;
+import io.kipvs.daemon.conntrack.KernelFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -89,7 +90,7 @@ public final class Main {
     try {
       Path kernel = Path.of("/proc/sys/kernel/hostname");
       if (Files.isReadable(kernel)) {
-        return Files.readString(kernel).strip();
+        return KernelFiles.read(kernel);
       }
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {

@@ -125,7 +125,7 @@ public final class Conntracker {
   private static long read(Path file) throws IOException {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+      text = KernelFiles.read(file);
     } catch (NoSuchFileException e) {
       throw new NoSuchFileException(
           file.toString(), null, "missing: is the nf_conntrack module loaded?");
