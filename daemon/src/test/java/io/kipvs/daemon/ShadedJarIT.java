@@ -56,6 +56,13 @@ class ShadedJarIT {
     assertThat(outcome.out()).contains("Usage: kipvs").contains("--ipvs-scheduler");
   }
 
+  @Test
+  void versionIsTheProjects() throws Exception {
+    Outcome outcome = runJar("--version");
+    assertThat(outcome.exitCode()).isZero();
+    assertThat(outcome.out().strip()).matches("kipvs \\d+\\.\\d+\\.\\d+.*");
+  }
+
   /**
    * Logging goes through our logback.xml inside the jar, to stderr. --init-only with every
    * conntrack setting at 0 touches no kernel file, so this is safe on any machine.
