@@ -20,9 +20,10 @@ import java.util.concurrent.Executors;
  * /healthz to decide whether to send traffic to this node; the kubelet probes /livez.
  */
 public final class HealthServer implements AutoCloseable {
-  // Go's time.Time.String() layout, which kube-proxy's body uses.
-  private static final DateTimeFormatter GO_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS Z 'UTC'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+  // Go's zero time.Time, which kube-proxy reports before its first sync.
+  private static final Instant GO_ZERO_TIME = Instant.parse("0001-01-01T00:00:00Z");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -70,15 +71,25 @@ public final class HealthServer implements AutoCloseable {
       }
       Instant now = clock.instant();
       boolean healthy = health.healthy(now);
-      String lastUpdated = health.lastUpdated().map(GO_TIME::format).orElse("");
+      String lastUpdated = goTime(health.lastUpdated().orElse(GO_ZERO_TIME));
       String body =
-          "{\"lastUpdated\": \""
-              + lastUpdated
-              + "\",\"currentTime\": \""
-              + GO_TIME.format(now)
-              + "\"}";
+          "{\"lastUpdated\": \"" + lastUpdated + "\",\"currentTime\": \"" + goTime(now) + "\"}";
       send(exchange, healthy ? 200 : 503, "application/json", body);
     }
+  }
+
+  /**
+   * As Go's time.Time.String() in UTC, which kube-proxy's body uses: "2026-01-02 03:04:05.1234
+   * +0000 UTC", the fraction without trailing zeros and absent when zero.
+   */
+  static String goTime(Instant instant) {
+    StringBuilder text = new StringBuilder(SECONDS.format(instant));
+    int nanos = instant.getNano();
+    if (nanos != 0) {
+      String fraction = String.format("%09d", nanos).replaceFirst("0+$", "");
+      text.append('.').append(fraction);
+    }
+    return text.append(" +0000 UTC").toString();
   }
 
   private static void send(HttpExchange exchange, int status, String type, String body)

@@ -283,13 +283,15 @@ class ConfigFileTest {
     Path manifest = Path.of("..", "deploy", "configmap.yaml");
     assertThat(manifest).exists();
     String config = null;
+    JsonNode data = null;
     YAMLFactory factory = new YAMLFactory();
     ObjectMapper mapper = new ObjectMapper(factory);
     try (YAMLParser parser = factory.createParser(manifest.toFile())) {
       for (JsonNode doc : mapper.readValues(parser, JsonNode.class).readAll()) {
         if (doc.path("kind").asText().equals("ConfigMap")
             && doc.path("metadata").path("name").asText().equals("kipvs")) {
-          config = doc.path("data").path("config.conf").asText();
+          data = doc.path("data");
+          config = data.path("config.conf").asText();
         }
       }
     }
@@ -297,5 +299,14 @@ class ConfigFileTest {
     DaemonConfig loaded = load(config, "--hostname-override=node-1");
     assertThat(loaded.proxier().scheduler()).isEqualTo("rr");
     assertThat(loaded.ignored()).isEmpty();
+    // The kubeconfig it names is another key of the same ConfigMap, mounted on /var/lib/kipvs.
+    String kubeconfig = loaded.kubeconfig().orElseThrow();
+    assertThat(kubeconfig).startsWith("/var/lib/kipvs/");
+    String key = kubeconfig.substring("/var/lib/kipvs/".length());
+    assertThat(data.path(key).asText()).contains("tokenFile:").contains("server:");
+    String daemonSet = Files.readString(Path.of("..", "deploy", "daemonset.yaml"));
+    assertThat(daemonSet)
+        .contains("mountPath: /var/lib/kipvs")
+        .contains("--config=/var/lib/kipvs/config.conf");
   }
 }

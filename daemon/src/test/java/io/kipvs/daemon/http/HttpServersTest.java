@@ -63,8 +63,8 @@ class HttpServersTest {
       assertThat(before.headers().firstValue("Content-Type")).contains("application/json");
       assertThat(before.body())
           .isEqualTo(
-              "{\"lastUpdated\": \"\",\"currentTime\": \"2026-01-02 03:04:05.123456789 +0000"
-                  + " UTC\"}");
+              "{\"lastUpdated\": \"0001-01-01 00:00:00 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
 
       health.last.set(Optional.of(NOW.minusSeconds(5)));
       HttpResponse<String> after = get(server.port(), "/healthz");
@@ -80,6 +80,16 @@ class HttpServersTest {
       assertThat(get(server.port(), "/livez").statusCode()).isEqualTo(503);
       assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void timesAreWrittenAsGoWritesThem() {
+    assertThat(HealthServer.goTime(Instant.parse("2026-01-02T03:04:05Z")))
+        .isEqualTo("2026-01-02 03:04:05 +0000 UTC");
+    assertThat(HealthServer.goTime(Instant.parse("2026-01-02T03:04:05.120Z")))
+        .isEqualTo("2026-01-02 03:04:05.12 +0000 UTC");
+    assertThat(HealthServer.goTime(Instant.parse("2026-01-02T03:04:05.000000001Z")))
+        .isEqualTo("2026-01-02 03:04:05.000000001 +0000 UTC");
   }
 
   @Test
