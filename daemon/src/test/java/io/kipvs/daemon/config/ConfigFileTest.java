@@ -66,6 +66,19 @@ class ConfigFileTest {
     assertThat(config.ignored()).isEmpty();
   }
 
+  /** kube-proxy's DaemonSet as kubeadm writes it keeps its command line with kipvs's image. */
+  @Test
+  void kubeadmCommandLineWithItsConfigMap() throws Exception {
+    Path file = write(resource("kubeadm-default.conf"));
+    CommandLineResult result =
+        new CommandLineParser(() -> "ignored")
+            .parse("--config=" + file, "--hostname-override=Worker-3");
+    DaemonConfig config = ((CommandLineResult.Start) result).config();
+    assertThat(config.proxier().nodeName()).isEqualTo("worker-3");
+    assertThat(config.action()).isEqualTo(DaemonConfig.Action.RUN);
+    assertThat(config.ignored()).isEmpty();
+  }
+
   @Test
   void everyFieldKipvsUsesIsApplied() throws Exception {
     DaemonConfig config =
