@@ -57,6 +57,7 @@ class ProxierInNodeTest {
         .contains("-a -t 10.96.0.10:80 -r " + a.ip() + ":8080 -m -w 1")
         .contains("-a -t 10.96.0.10:80 -r " + b.ip() + ":8080 -m -w 1")
         .contains("-A -u 10.96.0.53:53 -s rr")
+        .contains("-a -u 10.96.0.53:53 -r " + b.ip() + ":8080 -m -w 1")
         .contains("-A -t 192.168.50.10:30080 -s rr")
         .contains("-a -t 192.168.50.10:30080 -r " + a.ip() + ":8080 -m -w 1")
         .contains("-A -t 10.200.0.1:80 -s wlc");
@@ -105,8 +106,13 @@ class ProxierInNodeTest {
     assertThat(again.log()).containsPattern("Full sync took \\d+ ms: 0 IPVS operations");
     assertThat(state(node)).isEqualTo(before);
 
-    // An endpoint removed: weight 0, then deleted by the drain loop (no connection left).
+    // An endpoint removed: UDP at once; TCP weight 0, then deleted by the drain loop.
     node.run("touch /run/out/drop-b");
+    await(
+        () -> node.run("ipvsadm -Ln -u 10.96.0.53:53"),
+        s -> !s.contains(b.ip()),
+        Duration.ofSeconds(10),
+        "UDP real server deleted at once");
     await(
         () -> node.run("ipvsadm -Sn"),
         s -> !s.contains(b.ip() + ":8080"),

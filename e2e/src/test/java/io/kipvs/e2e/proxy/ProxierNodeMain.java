@@ -38,10 +38,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Runs the proxier's kernel parts inside a node, against a fixed cluster given on the command line
  * (the Kubernetes side is k8s-sync's, tested on its own): {@code run NODE POD_A POD_B POD_CIDR}
  * programs a TCP service 10.96.0.10:80 (NodePort 30080) over both pods and a UDP service
- * 10.96.0.53:53 over pod A; the file /run/out/drop-b removes pod B from the TCP service (an
- * incremental sync). {@code scale N M PERIOD} programs N services of M endpoints each (endpoints
- * without pods: only the programming is measured), full sync every PERIOD seconds; /run/out/drop-b
- * then removes one endpoint of one service. {@code cleanup} runs --cleanup.
+ * 10.96.0.53:53 over both; the file /run/out/drop-b removes pod B from both (an incremental sync).
+ * {@code scale N M PERIOD} programs N services of M endpoints each (endpoints without pods: only
+ * the programming is measured), full sync every PERIOD seconds; /run/out/drop-b then removes one
+ * endpoint of one service. {@code cleanup} runs --cleanup.
  */
 public final class ProxierNodeMain {
   static final Duration SYNC_PERIOD = Duration.ofSeconds(3);
@@ -109,9 +109,12 @@ public final class ProxierNodeMain {
         dropped = true;
         if (scale) {
           // One endpoint of one service goes away: an incremental sync of one service.
-          watch.change(manyServices(services, endpoints, 0), new ServiceName("scale", "svc-0"));
+          watch.change(
+              manyServices(services, endpoints, 0), Set.of(new ServiceName("scale", "svc-0")));
         } else {
-          watch.change(cluster(podA, Optional.empty()), new ServiceName("default", "web"));
+          watch.change(
+              cluster(podA, Optional.empty()),
+              Set.of(new ServiceName("default", "web"), new ServiceName("kube-system", "dns")));
         }
         System.out.println("pod B dropped");
       }
@@ -207,8 +210,8 @@ public final class ProxierNodeMain {
             OptionalInt.empty(),
             Optional.empty(),
             Optional.empty(),
-            List.of(endpoint(podA)),
-            List.of(endpoint(podA)),
+            web,
+            web,
             true);
     return List.of(http, dns);
   }
@@ -228,9 +231,9 @@ public final class ProxierNodeMain {
       this.changed = Set.of();
     }
 
-    synchronized void change(List<ServicePort> newPorts, ServiceName service) {
+    synchronized void change(List<ServicePort> newPorts, Set<ServiceName> services) {
       ports = newPorts;
-      changed = Set.of(service);
+      changed = services;
       listeners.forEach(Runnable::run);
     }
 
