@@ -88,6 +88,19 @@ final class Addresses {
     return sb.toString();
   }
 
+  /** A virtual server as logs name it: "tcp 10.96.0.10:80", "tcp [fd00::a]:80", "fwmark 7". */
+  static String describe(io.kipvs.ipvs.VirtualServerKey key) {
+    if (key instanceof io.kipvs.ipvs.VirtualServerKey.Address a) {
+      String ip = text(a.address());
+      return a.protocol().lowerName()
+          + " "
+          + (isV6(a.address()) ? "[" + ip + "]" : ip)
+          + ":"
+          + a.port();
+    }
+    return "fwmark " + ((io.kipvs.ipvs.VirtualServerKey.Fwmark) key).mark();
+  }
+
   /** A prefix in the same short form. */
   static String text(Cidr cidr) {
     return text(cidr.address()) + "/" + cidr.prefixLength();

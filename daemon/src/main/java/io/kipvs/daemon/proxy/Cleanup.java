@@ -74,7 +74,11 @@ public final class Cleanup {
             deleted++;
           } catch (NetlinkException e) {
             if (e.errno() != 3 && e.errno() != 2) {
-              problems.add("cannot delete virtual server " + key + ": " + e.getMessage());
+              problems.add(
+                  "cannot delete virtual server "
+                      + Addresses.describe(key)
+                      + ": "
+                      + e.getMessage());
             }
           }
         }

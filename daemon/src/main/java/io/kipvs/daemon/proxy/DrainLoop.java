@@ -82,7 +82,7 @@ final class DrainLoop {
                 "Deleted drained real server {}:{} of {}{}",
                 Addresses.text(ref.realServer().address()),
                 ref.realServer().port(),
-                ref.virtualServer(),
+                Addresses.describe(ref.virtualServer()),
                 connections == 0
                     ? ""
                     : " after the maximum drain time, with " + connections + " connections");

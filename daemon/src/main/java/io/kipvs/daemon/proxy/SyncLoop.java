@@ -350,7 +350,7 @@ final class SyncLoop {
           LOG.error(
               "IPVS {} for service {} failed: {}",
               ProxyMetrics.operationName(op).replace('_', ' '),
-              service.map(ServiceName::toString).orElse("(none, stale) " + key),
+              service.map(ServiceName::toString).orElse("(none, stale) " + Addresses.describe(key)),
               r.error().map(e -> e.getMessage() + " (errno " + e.errno() + ")").orElse(""));
         }
         for (IpvsPlan.RealServerRef ref : plan.draining()) {

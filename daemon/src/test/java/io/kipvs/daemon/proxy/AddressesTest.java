@@ -34,4 +34,14 @@ class AddressesTest {
   void contains(String range, String address, boolean expected) {
     assertThat(Addresses.contains(cidr(range), ip(address))).isEqualTo(expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void describesVirtualServersForLogs() {
+    assertThat(Addresses.describe(Fixtures.tcp("10.96.0.10", 80))).isEqualTo("tcp 10.96.0.10:80");
+    assertThat(
+            Addresses.describe(
+                new io.kipvs.ipvs.VirtualServerKey.Address(
+                    io.kipvs.ipvs.Protocol.UDP, ip("fd00::a"), 53)))
+        .isEqualTo("udp [fd00::a]:53");
+  }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -106,7 +107,19 @@ class ProxierInNodeTest {
     assertThat(again.log()).containsPattern("Full sync took \\d+ ms: 0 IPVS operations");
     assertThat(state(node)).isEqualTo(before);
 
-    // An endpoint removed: UDP at once; TCP weight 0, then deleted by the drain loop.
+    // Hold TCP connections through the service until one reaches pod B (busybox httpd waits up
+    // to a minute for a request).
+    await(
+        () -> {
+          node.run("sleep 120 | busybox nc 10.96.0.10 80 >/dev/null 2>&1 &");
+          return node.run("ipvsadm -Ln -t 10.96.0.10:80");
+        },
+        s -> activeConnections(s, b.ip()) > 0,
+        Duration.ofSeconds(30),
+        "a held connection to pod B");
+
+    // An endpoint removed: UDP at once; TCP weight 0, then deleted by the drain loop, here only
+    // after the maximum drain time since the connection stays open.
     node.run("touch /run/out/drop-b");
     await(
         () -> node.run("ipvsadm -Ln -u 10.96.0.53:53"),
@@ -118,7 +131,11 @@ class ProxierInNodeTest {
         s -> !s.contains(b.ip() + ":8080"),
         Duration.ofSeconds(30),
         "pod B drained and deleted");
-    assertThat(again.log()).contains("Deleted drained real server " + b.ip());
+    assertThat(again.log())
+        .containsPattern(
+            "Deleted drained real server "
+                + Pattern.quote(b.ip())
+                + ":8080 of .* after the maximum drain time, with [1-9]\\d* connections");
 
     again.terminate();
     again.awaitExit(Duration.ofSeconds(60));
@@ -143,6 +160,17 @@ class ProxierInNodeTest {
     current = p;
     p.awaitLogLine("proxier healthy", START);
     return p;
+  }
+
+  /** ActiveConn of this real server in {@code ipvsadm -Ln} output, 0 when absent. */
+  static int activeConnections(String ipvsadm, String ip) {
+    for (String line : ipvsadm.lines().toList()) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 6 && f[0].equals("->") && f[1].equals(ip + ":8080")) {
+        return Integer.parseInt(f[4]);
+      }
+    }
+    return 0;
   }
 
   /** What the proxier owns in the kernel, in a stable text form. */
