@@ -138,7 +138,7 @@ public final class Cleanup {
     }
     Set<String> present = Set.copyOf(list.stdout().lines().map(String::trim).toList());
     StringBuilder script = new StringBuilder();
-    for (String name : IpsetScript.destroyCommands()) {
+    for (String name : IpsetScript.allSetNames()) {
       if (present.contains(name)) {
         script.append("destroy ").append(name).append('\n');
       }

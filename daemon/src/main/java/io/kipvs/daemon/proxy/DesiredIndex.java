@@ -86,7 +86,7 @@ final class DesiredIndex {
     return c == null || c.isEmpty() ? Optional.empty() : Optional.of(c.values().iterator().next());
   }
 
-  /** The service a virtual server belongs to, wanted now or (given the previous rules) before. */
+  /** The service that wants this virtual server now, if any. */
   Optional<ServiceName> owner(VirtualServerKey key) {
     var c = claims.get(key);
     return c == null || c.isEmpty() ? Optional.empty() : Optional.of(c.keySet().iterator().next());

@@ -41,10 +41,8 @@ final class IpsetScript {
     return sb.toString();
   }
 
-  /**
-   * The lines that destroy kube-proxy's sets (for --cleanup); sets in use fail and are reported.
-   */
-  static List<String> destroyCommands() {
+  /** The names of every set kube-proxy's IPVS mode uses, both families (for --cleanup). */
+  static List<String> allSetNames() {
     List<String> names = new ArrayList<>();
     for (boolean v6 : List.of(false, true)) {
       for (KubeIpset set : KubeIpset.values()) {

@@ -8,7 +8,6 @@ import io.kipvs.rtnl.RouteNetlinkClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -191,11 +190,6 @@ public final class Proxier {
     closeClients();
   }
 
-  /** Runs one full sync now on the caller's thread; for tests in a node. */
-  void syncNowForTest() {
-    loop.fullSync();
-  }
-
   private void setTimeouts() {
     IpvsTimeouts t =
         new IpvsTimeouts(
@@ -225,9 +219,5 @@ public final class Proxier {
     syncIpvs = null;
     drainIpvs = null;
     rtnl = null;
-  }
-
-  Instant now() {
-    return clock.instant();
   }
 }

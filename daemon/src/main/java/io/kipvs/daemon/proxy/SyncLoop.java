@@ -437,8 +437,4 @@ final class SyncLoop {
   private void fullSoon() {
     lastFull = clock.instant().minus(settings.syncPeriod()).plus(RETRY_DELAY);
   }
-
-  int boundCount() {
-    return bound.size();
-  }
 }
