@@ -1,21 +1,38 @@
 package io.kipvs.daemon.proxy;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
-/** When the proxier last synced successfully: what /healthz reports. Placeholder (issue 5). */
+/**
+ * When the proxier last synced successfully: what /healthz reports. As upstream's proxier health
+ * server: healthy while the last successful sync is no older than twice the sync period; never
+ * healthy before the first one.
+ */
 @Singleton
 public final class SyncHealth {
+  private final Duration timeout;
+  private final AtomicReference<Instant> last = new AtomicReference<>();
+
   @Inject
-  public SyncHealth() {}
+  public SyncHealth(ProxierSettings settings) {
+    this.timeout = settings.syncPeriod().multipliedBy(2);
+  }
 
   public Optional<Instant> lastUpdated() {
-    return Optional.empty();
+    return Optional.ofNullable(last.get());
   }
 
   public boolean healthy(Instant now) {
-    return false;
+    Instant l = last.get();
+    return l != null && !now.isAfter(l.plus(timeout));
+  }
+
+  /** Records a successful sync. */
+  void updated(Instant when) {
+    last.set(when);
   }
 }

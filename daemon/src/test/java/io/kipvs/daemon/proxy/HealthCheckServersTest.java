@@ -1,0 +1,63 @@
+package io.kipvs.daemon.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kipvs.k8s.ServiceName;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class HealthCheckServersTest {
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static HttpResponse<String> get(int port) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void answersWithTheLocalEndpointCountAndFollowsUpdates() throws Exception {
+    AtomicBoolean proxyHealthy = new AtomicBoolean(true);
+    int port = freePort();
+    ServiceName web = new ServiceName("shop", "web");
+    try (HealthCheckServers servers = new HealthCheckServers("127.0.0.1", proxyHealthy::get)) {
+      servers.update(Map.of(port, new HealthCheckServers.Check(web, 2)));
+      HttpResponse<String> ok = get(port);
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body())
+          .isEqualTo(
+              "{\"service\":{\"namespace\":\"shop\",\"name\":\"web\"},\"localEndpoints\":2,"
+                  + "\"serviceProxyHealthy\":true}");
+      assertThat(ok.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(ok.headers().firstValue("X-Load-Balancing-Endpoint-Weight")).contains("2");
+
+      servers.update(Map.of(port, new HealthCheckServers.Check(web, 0)));
+      HttpResponse<String> none = get(port);
+      assertThat(none.statusCode()).isEqualTo(503);
+      assertThat(none.body()).contains("\"localEndpoints\":0");
+
+      servers.update(Map.of(port, new HealthCheckServers.Check(web, 1)));
+      proxyHealthy.set(false);
+      HttpResponse<String> sick = get(port);
+      assertThat(sick.statusCode()).isEqualTo(503);
+      assertThat(sick.body()).contains("\"serviceProxyHealthy\":false");
+
+      servers.update(Map.of());
+      assertThat(servers.portCount()).isZero();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> get(port))
+          .isInstanceOf(IOException.class);
+    }
+  }
+}

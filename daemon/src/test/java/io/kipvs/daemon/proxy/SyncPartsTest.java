@@ -1,0 +1,194 @@
+package io.kipvs.daemon.proxy;
+
+import static io.kipvs.daemon.proxy.Fixtures.cidr;
+import static io.kipvs.daemon.proxy.Fixtures.ep;
+import static io.kipvs.daemon.proxy.Fixtures.ip;
+import static io.kipvs.daemon.proxy.Fixtures.rs;
+import static io.kipvs.daemon.proxy.Fixtures.tcp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kipvs.ipvs.IpvsOperation;
+import io.kipvs.ipvs.Protocol;
+import io.kipvs.k8s.ServiceName;
+import io.kipvs.rtnl.LinkAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The smaller pure parts of the sync: index, view, health, sysctls, backend choice, node IPs. */
+class SyncPartsTest {
+  static final NodeContext NODE = new NodeContext(List.of(), Set.of(), "rr");
+
+  static ServiceRules rules(String name, String clusterIp) {
+    var p = new Fixtures.Port();
+    p.service = new ServiceName("default", name);
+    p.clusterIps = List.of(ip(clusterIp));
+    p.endpoints = List.of(ep("10.244.1.5", 8080, true));
+    return DesiredStateBuilder.build(p.service, List.of(p.build()), NODE);
+  }
+
+  @Test
+  void indexReportsOnlyWhatAReplacementTouchedAndCountsSharedMembers() {
+    DesiredIndex index = new DesiredIndex();
+    ServiceName a = new ServiceName("default", "a");
+    ServiceName b = new ServiceName("default", "b");
+    index.put(a, Optional.of(rules("a", "10.96.0.1")));
+    index.put(b, Optional.of(rules("b", "10.96.0.2")));
+    // Both services have the same local endpoint: one KUBE-LOOP-BACK member, counted twice.
+    IpsetEntry loop = new IpsetEntry(KubeIpset.LOOP_BACK, false, "10.244.1.5,tcp:8080,10.244.1.5");
+    assertThat(index.wantsEntry(loop)).isTrue();
+
+    DesiredIndex.Delta gone = index.put(a, Optional.empty());
+    assertThat(gone.virtualServers()).containsExactly(tcp("10.96.0.1", 80));
+    assertThat(gone.addresses()).containsExactly(ip("10.96.0.1"));
+    assertThat(index.wantsAddress(ip("10.96.0.1"))).isFalse();
+    assertThat(index.wantsEntry(loop)).as("still wanted by b").isTrue();
+    assertThat(index.virtualServer(tcp("10.96.0.1", 80))).isEmpty();
+    assertThat(index.virtualServer(tcp("10.96.0.2", 80))).isPresent();
+  }
+
+  @Test
+  void kernelViewFollowsAppliedOperations() {
+    KernelView view = new KernelView();
+    var vs = rules("a", "10.96.0.1").virtualServers().get(tcp("10.96.0.1", 80)).server();
+    view.applied(new IpvsOperation.AddVirtualServer(vs));
+    view.applied(new IpvsOperation.AddRealServer(vs.key(), rs("10.244.1.5", 8080, 1)));
+    view.applied(new IpvsOperation.UpdateRealServer(vs.key(), rs("10.244.1.5", 8080, 0)));
+    assertThat(view.get(vs.key()).orElseThrow().realServers())
+        .singleElement()
+        .satisfies(r -> assertThat(r.server().settings().weight()).isZero());
+    view.applied(new IpvsOperation.DeleteRealServer(vs.key(), rs("10.244.1.5", 8080, 0).key()));
+    assertThat(view.realServerCount()).isZero();
+    view.applied(new IpvsOperation.DeleteVirtualServer(vs.key()));
+    assertThat(view.get(vs.key())).isEmpty();
+  }
+
+  @Test
+  void healthyWithinTwiceTheSyncPeriodOfTheLastSync() {
+    SyncHealth health = new SyncHealth(WiringTest.settings());
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    assertThat(health.healthy(t)).isFalse();
+    health.updated(t);
+    assertThat(health.lastUpdated()).contains(t);
+    assertThat(health.healthy(t.plusSeconds(60))).isTrue();
+    assertThat(health.healthy(t.plusSeconds(61))).isFalse();
+  }
+
+  @Test
+  void sysctlsAsUpstreamByKernelVersion() {
+    assertThat(Sysctls.wanted(false, Sysctls.parseKernelVersion("6.1.0-18-amd64")))
+        .containsOnlyKeys(
+            "net/ipv4/vs/conntrack",
+            "net/ipv4/vs/expire_nodest_conn",
+            "net/ipv4/vs/expire_quiescent_template",
+            "net/ipv4/ip_forward");
+    assertThat(Sysctls.wanted(true, Sysctls.parseKernelVersion("5.4.0")))
+        .containsEntry("net/ipv4/vs/conn_reuse_mode", "0")
+        .containsEntry("net/ipv4/conf/all/arp_ignore", "1")
+        .containsEntry("net/ipv4/conf/all/arp_announce", "2");
+    assertThat(Sysctls.wanted(false, Sysctls.parseKernelVersion("4.0.9")))
+        .doesNotContainKey("net/ipv4/vs/conn_reuse_mode");
+  }
+
+  @Test
+  void sysctlsWrittenOnlyWhenDifferent(@TempDir Path root) throws Exception {
+    Path forward = root.resolve("net/ipv4/ip_forward");
+    Files.createDirectories(forward.getParent());
+    Files.writeString(forward, "0\n");
+    Path conntrack = root.resolve("net/ipv4/vs/conntrack");
+    Files.createDirectories(conntrack.getParent());
+    Files.writeString(conntrack, "1\n");
+    new Sysctls(root)
+        .apply(
+            new java.util.LinkedHashMap<>(
+                java.util.Map.of("net/ipv4/ip_forward", "1", "net/ipv4/vs/conntrack", "1")));
+    assertThat(Files.readString(forward)).isEqualTo("1");
+    assertThat(Files.readString(conntrack)).isEqualTo("1\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new Sysctls(root).apply(java.util.Map.of("net/ipv4/vs/missing", "1")))
+        .hasMessageContaining("net/ipv4/vs/missing");
+  }
+
+  @Test
+  void backendWithKubeRulesWinsElseMoreRules() {
+    String kube = "*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n";
+    String busy = "*filter\n-A INPUT -j ACCEPT\n-A INPUT -j DROP\n-A OUTPUT -j ACCEPT\nCOMMIT\n";
+    assertThat(IptablesBackend.choose(kube, busy)).isTrue();
+    assertThat(IptablesBackend.choose(busy, kube)).isFalse();
+    assertThat(IptablesBackend.choose(busy, "")).isTrue();
+    assertThat(IptablesBackend.choose("", "")).as("tie: nft").isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> IptablesBackend.select("iptables", new CommandRunner()))
+        .hasMessageContaining("\"iptables\"");
+  }
+
+  @Test
+  void nodePortAddressesDefaultToAllButLoopbackKubeIpvs0AndLinkLocal() {
+    List<LinkAddress> all =
+        List.of(
+            new LinkAddress(1, ip("127.0.0.1"), 8),
+            new LinkAddress(2, ip("192.168.1.10"), 24),
+            new LinkAddress(2, ip("fe80::1"), 64),
+            new LinkAddress(3, ip("10.0.0.5"), 24),
+            new LinkAddress(9, ip("10.96.0.1"), 32));
+    NodeContext any = KubeIpvs0.select(all, 9, Set.of(1), List.of(), "rr");
+    assertThat(any.nodePortAddresses()).containsExactly(ip("192.168.1.10"), ip("10.0.0.5"));
+    assertThat(any.otherInterfaceAddresses()).doesNotContain(ip("10.96.0.1"));
+    NodeContext chosen = KubeIpvs0.select(all, 9, Set.of(1), List.of(cidr("10.0.0.0/8")), "rr");
+    assertThat(chosen.nodePortAddresses()).containsExactly(ip("10.0.0.5"));
+  }
+
+  @Test
+  void conntrackCommandDropsFlowsToTheGoneBackend() {
+    assertThat(
+            Conntrack.command(
+                new IpvsPlan.ConntrackFlush(
+                    Protocol.UDP, ip("10.96.0.10"), 53, Optional.of(ip("10.244.1.8")))))
+        .containsExactly(
+            "conntrack",
+            "-D",
+            "-p",
+            "udp",
+            "--orig-dst",
+            "10.96.0.10",
+            "--orig-port-dst",
+            "53",
+            "--dst-nat",
+            "10.244.1.8");
+    assertThat(
+            Conntrack.command(
+                new IpvsPlan.ConntrackFlush(Protocol.UDP, ip("fd00::a"), 53, Optional.empty())))
+        .containsExactly(
+            "conntrack",
+            "-D",
+            "-f",
+            "ipv6",
+            "-p",
+            "udp",
+            "--orig-dst",
+            "fd00::a",
+            "--orig-port-dst",
+            "53");
+  }
+
+  @Test
+  void cleanupDeletesJumpsAsSavedThenOurChains() {
+    String save =
+        "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n"
+            + "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+            + "-A KUBE-SERVICES -j KUBE-MARK-MASQ\nCOMMIT\n";
+    assertThat(IptablesScript.cleanup(IptablesSave.parse(save)))
+        .isEqualTo(
+            "*nat\n"
+                + "-D PREROUTING -m comment --comment \"kubernetes service portals\" -j"
+                + " KUBE-SERVICES\n"
+                + ":KUBE-SERVICES - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n"
+                + "-X KUBE-SERVICES\n-X KUBE-MARK-MASQ\nCOMMIT\n");
+    assertThat(IptablesScript.cleanup(IptablesSave.parse("*nat\nCOMMIT\n"))).isEmpty();
+  }
+}
