@@ -1,6 +1,7 @@
 package io.kipvs.daemon;
 
 import io.kipvs.daemon.config.UsageException;
+import io.kipvs.daemon.proxy.SchedulerUnavailableException;
 import io.kipvs.ipvs.IpvsUnavailableException;
 import io.kipvs.ipvs.NetlinkException;
 import java.nio.file.AccessDeniedException;
@@ -20,6 +21,9 @@ record Failure(int exitCode, String message, boolean expected) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof UsageException usage) {
         return new Failure(USAGE, usage.getMessage(), true);
+      }
+      if (t instanceof SchedulerUnavailableException scheduler) {
+        return new Failure(FATAL, scheduler.getMessage(), true);
       }
       if (t instanceof IpvsUnavailableException ipvs) {
         String text = ipvs.getMessage();

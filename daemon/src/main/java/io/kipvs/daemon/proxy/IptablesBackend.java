@@ -62,9 +62,16 @@ record IptablesBackend(String name, String save, String restore, String save6, S
     if (!hasLegacy) {
       return nft();
     }
-    String legacySave = runner.run(List.of(legacy().save()), "").stdout();
-    String nftSave = runner.run(List.of(nft().save()), "").stdout();
-    return choose(legacySave, nftSave) ? legacy() : nft();
+    CommandRunner.Result legacySave = runner.run(List.of(legacy().save()), "");
+    CommandRunner.Result nftSave = runner.run(List.of(nft().save()), "");
+    // A backend the kernel cannot serve (nf_tables missing or too old) is no choice at all.
+    if (!nftSave.ok()) {
+      return legacy();
+    }
+    if (!legacySave.ok()) {
+      return nft();
+    }
+    return choose(legacySave.stdout(), nftSave.stdout()) ? legacy() : nft();
   }
 
   /** Whether the legacy tables win, given both saves. */

@@ -97,6 +97,7 @@ public final class Proxier {
    *
    * @throws io.kipvs.ipvs.IpvsUnavailableException when the kernel has no IPVS
    * @throws MissingCapabilityException when the process may not change the network configuration
+   * @throws SchedulerUnavailableException when the kernel lacks the default scheduler
    */
   public synchronized void start() {
     if (loopThread != null) {
@@ -107,6 +108,7 @@ public final class Proxier {
       drainIpvs = ipvsClients.get();
       rtnl = routeClients.get();
       LOG.info("IPVS {} found", syncIpvs.info().versionString());
+      SchedulerProbe.check(syncIpvs, settings.scheduler());
       Sysctls sysctls = new Sysctls(sysctlRoot);
       sysctls.apply(Sysctls.wanted(settings.strictArp(), sysctls.kernelVersion()));
       setTimeouts();
