@@ -9,6 +9,7 @@ import io.kipvs.netlink.NetlinkOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * {@link IpvsClient} over one generic netlink socket. Calls are serialised on the socket by the
@@ -223,6 +224,11 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
       throw new io.kipvs.netlink.NetlinkDecodeException(description, "no reply before the ack");
     }
     return replies.get(0);
+  }
+
+  @Override
+  public OptionalLong systemCalls() {
+    return OptionalLong.of(connection.systemCalls());
   }
 
   @Override

@@ -230,6 +230,18 @@ public final class NetlinkConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * How many send and receive system calls this connection has made: batching is measured by it.
+   */
+  public long systemCalls() {
+    lock.lock();
+    try {
+      return socket.systemCalls();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public void close() {
     lock.lock();

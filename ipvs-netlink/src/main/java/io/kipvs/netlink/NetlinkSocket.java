@@ -41,6 +41,7 @@ final class NetlinkSocket implements AutoCloseable {
   private int slotSize;
   private int slotCount;
   private boolean closed;
+  private long systemCalls;
 
   private NetlinkSocket(int fd, int sendCapacity, int receiveAreaBytes) {
     this.fd = fd;
@@ -100,6 +101,7 @@ final class NetlinkSocket implements AutoCloseable {
   /** Sends the first {@code length} bytes of the send buffer as one datagram. */
   void send(int length, String description) {
     while (true) {
+      systemCalls++;
       long sent = LIBC.send(fd, sendAddress, length, 0);
       if (sent == length) {
         return;
@@ -120,6 +122,7 @@ final class NetlinkSocket implements AutoCloseable {
   int receive(int slotBytes, String description) {
     layout(slotBytes);
     while (true) {
+      systemCalls++;
       int count = LIBC.recvmmsg(fd, vectorAddress, slotCount, Sys.MSG_WAITFORONE, 0);
       if (count > 0) {
         for (int i = 0; i < count; i++) {
@@ -137,6 +140,11 @@ final class NetlinkSocket implements AutoCloseable {
       }
       throw failure(errno, "receive", description);
     }
+  }
+
+  /** Sends and receives made so far (each one system call). */
+  long systemCalls() {
+    return systemCalls;
   }
 
   ByteBuffer receiveArea() {
