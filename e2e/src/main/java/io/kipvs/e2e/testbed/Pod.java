@@ -1,0 +1,177 @@
+package io.kipvs.e2e.testbed;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * A pod in a node: a network namespace named after the pod, joined to the node by a veth pair
+ * ({@code eth0} in the pod, {@link #vethName()} on the node), with a /32 address, a /32 route on
+ * the node, and two servers that answer with the pod's name: HTTP on TCP {@link #HTTP_PORT}
+ * (busybox httpd, body = name, no newline) and UDP {@link #UDP_PORT} (every datagram is answered
+ * with the name).
+ */
+public final class Pod {
+  public static final int HTTP_PORT = 8080;
+  public static final int UDP_PORT = 8080;
+
+  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,40}");
+  private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})(\\.\\d{1,3}){3}");
+
+  private final Node node;
+  private final String name;
+  private final String ip;
+  private final String vethName;
+  private volatile boolean deleted;
+
+  private Pod(Node node, String name, String ip, String vethName) {
+    this.node = node;
+    this.name = name;
+    this.ip = ip;
+    this.vethName = vethName;
+  }
+
+  static Pod create(Node node, String name, String ip, String vethName) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "pod name '" + name + "' on node " + node.name() + " must match " + NAME.pattern());
+    }
+    if (ip == null || !IPV4.matcher(ip).matches()) {
+      throw new IllegalArgumentException(
+          "pod " + name + " on node " + node.name() + ": '" + ip + "' is not an IPv4 address");
+    }
+    ExecResult result = node.exec(setupScript(name, ip, vethName, node.podGateway()));
+    if (!result.succeeded()) {
+      // Leave no half-made pod behind: its name and address must stay usable.
+      node.exec(teardownScript(name, vethName));
+      throw new NodeCommandException(node.name(), result);
+    }
+    return new Pod(node, name, ip, vethName);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String ip() {
+    return ip;
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  /** The node's end of the pod's veth pair. */
+  public String vethName() {
+    return vethName;
+  }
+
+  /** Runs a shell script in the pod's network namespace (the node's file system and PIDs). */
+  public ExecResult exec(String script) {
+    return exec(script, Node.DEFAULT_TIMEOUT);
+  }
+
+  public ExecResult exec(String script, Duration timeout) {
+    checkNotDeleted();
+    return node.exec("ip netns exec " + name + " sh -c " + Shell.quote(script), timeout);
+  }
+
+  /** Runs a shell script in the pod's network namespace; returns stdout, fails unless exit 0. */
+  public String run(String script) {
+    ExecResult result = exec(script);
+    if (!result.succeeded()) {
+      throw new NodeCommandException(node.name() + "/" + name, result);
+    }
+    return result.stdout();
+  }
+
+  /** Removes the pod: its processes, namespace, veth pair and route. */
+  public void delete() {
+    if (deleted) {
+      return;
+    }
+    deleted = true;
+    node.run(teardownScript(name, vethName));
+    node.forgetPod(this);
+  }
+
+  /** Deletes this pod and adds a new one with the same name and address (a restarted pod). */
+  public Pod replace() {
+    delete();
+    return node.addPod(name, ip);
+  }
+
+  private void checkNotDeleted() {
+    if (deleted) {
+      throw new IllegalStateException("pod " + name + " on node " + node.name() + " is deleted");
+    }
+  }
+
+  /**
+   * Sets a pod up with few processes (each costs ~100 ms in UML): one {@code ip -batch} on the
+   * node, one in the pod, the two servers, then a wait until both listen.
+   */
+  private static String setupScript(String name, String ip, String veth, String gateway) {
+    return """
+        set -e
+        P=%1$s; V=%2$s; IP=%3$s; GW=%4$s; D=/run/pods/$P
+        ip -batch - <<EOF
+        netns add $P
+        link add $V type veth peer name eth0 netns $P
+        link set $V up
+        route add $IP/32 dev $V
+        EOF
+        mkdir -p $D/www
+        printf %%s $P > $D/www/index.html
+        cat > $D/start.sh <<'EOF'
+        set -e
+        P=$1; IP=$2; GW=$3; D=$4
+        printf '%%s\\n' 'link set lo up' 'link set eth0 up' "addr add $IP/32 dev eth0" \\
+          "route add $GW dev eth0 scope link" "route add default via $GW dev eth0" | ip -batch -
+        setsid busybox httpd -f -p %5$d -h $D/www </dev/null >$D/httpd.log 2>&1 &
+        setsid perl -MIO::Socket::INET -e '
+          my $s = IO::Socket::INET->new(LocalPort => %6$d, Proto => "udp") or die "udp: $!";
+          while (defined $s->recv(my $m, 65535)) { $s->send($ARGV[0]) }' $P \\
+          </dev/null >$D/udp.log 2>&1 &
+        # Until this namespace has a TCP socket listening (state 0A) and a UDP socket bound.
+        i=0
+        until grep -qs ':%7$s 0\\+:0000 0A' /proc/net/tcp /proc/net/tcp6 \\
+            && grep -qs ':%8$s ' /proc/net/udp /proc/net/udp6; do
+          i=$((i+1))
+          if [ $i -gt 200 ]; then
+            echo "servers of pod $P did not start listening" >&2
+            cat $D/httpd.log $D/udp.log >&2
+            exit 1
+          fi
+          sleep 0.05
+        done
+        EOF
+        ip netns exec $P sh $D/start.sh $P $IP $GW $D
+        """
+        .formatted(
+            name,
+            veth,
+            ip,
+            gateway,
+            HTTP_PORT,
+            UDP_PORT,
+            "%04X".formatted(HTTP_PORT),
+            "%04X".formatted(UDP_PORT));
+  }
+
+  private static String teardownScript(String name, String veth) {
+    return """
+        P=%1$s; V=%2$s
+        for pid in $(ip netns pids $P 2>/dev/null); do kill -9 $pid; done
+        ip link del $V 2>/dev/null
+        ip netns del $P 2>/dev/null
+        rm -rf /run/pods/$P
+        true
+        """
+        .formatted(name, veth);
+  }
+
+  @Override
+  public String toString() {
+    return "pod " + name + " (" + ip + ") on node " + node.name();
+  }
+}
