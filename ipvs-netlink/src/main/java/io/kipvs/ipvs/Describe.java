@@ -18,12 +18,8 @@ final class Describe {
   }
 
   static String hostPort(InetAddress address, int port) {
-    String host = address.getHostAddress();
-    if (address instanceof Inet6Address) {
-      int scope = host.indexOf('%');
-      host = "[" + (scope >= 0 ? host.substring(0, scope) : host) + "]";
-    }
-    return host + ":" + port;
+    String host = AddressText.of(address);
+    return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
   }
 
   static String operation(IpvsOperation op) {

@@ -2,6 +2,7 @@ package io.kipvs.rtnl;
 
 import static io.kipvs.rtnl.RtnlWire.*;
 
+import io.kipvs.ipvs.AddressText;
 import io.kipvs.ipvs.NetlinkException;
 import io.kipvs.netlink.Netlink;
 import io.kipvs.netlink.NetlinkConnection;
@@ -93,7 +94,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void addAddress(int linkIndex, InetAddress address, int prefixLength) {
     connection.request(
         (w, f, s) -> RtnlCodec.address(w, f, s, RTM_NEWADDR, linkIndex, address, prefixLength),
-        "RTM_NEWADDR " + address.getHostAddress() + "/" + prefixLength + " index " + linkIndex,
+        "RTM_NEWADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
         m -> null);
   }
 
@@ -101,7 +102,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void deleteAddress(int linkIndex, InetAddress address, int prefixLength) {
     connection.request(
         (w, f, s) -> RtnlCodec.address(w, f, s, RTM_DELADDR, linkIndex, address, prefixLength),
-        "RTM_DELADDR " + address.getHostAddress() + "/" + prefixLength + " index " + linkIndex,
+        "RTM_DELADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
         m -> null);
   }
 

@@ -1,6 +1,7 @@
 package io.kipvs.ipvs.tool;
 
 import io.kipvs.ipvs.AddressFamily;
+import io.kipvs.ipvs.AddressText;
 import io.kipvs.ipvs.ForwardingMethod;
 import io.kipvs.ipvs.Protocol;
 import io.kipvs.ipvs.RealServerSettings;
@@ -174,7 +175,7 @@ public final class IpvsadmFormat {
   }
 
   static String hostPort(InetAddress address, int port) {
-    String host = IpAddressText.of(address);
+    String host = AddressText.of(address);
     return (address instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
   }
 

@@ -3,6 +3,7 @@ package io.kipvs.ipvs.tool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.ipvs.AddressFamily;
+import io.kipvs.ipvs.AddressText;
 import io.kipvs.ipvs.ForwardingMethod;
 import io.kipvs.ipvs.Protocol;
 import io.kipvs.ipvs.RealServer;
@@ -139,15 +140,15 @@ class IpvsadmFormatTest {
 
   @Test
   void ipv6TextFollowsInetNtop() throws Exception {
-    assertThat(IpAddressText.of(ip("fd00:0:0:0:0:0:0:1"))).isEqualTo("fd00::1");
-    assertThat(IpAddressText.of(ip("::"))).isEqualTo("::");
-    assertThat(IpAddressText.of(ip("::1"))).isEqualTo("::1");
-    assertThat(IpAddressText.of(ip("2001:db8:0:1:0:0:0:1"))).isEqualTo("2001:db8:0:1::1");
-    assertThat(IpAddressText.of(ip("2001:db8::1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
-    assertThat(IpAddressText.of(ip("1:0:1:0:1:0:1:0"))).isEqualTo("1:0:1:0:1:0:1:0");
-    assertThat(IpAddressText.of(ip("fe80::"))).isEqualTo("fe80::");
+    assertThat(AddressText.of(ip("fd00:0:0:0:0:0:0:1"))).isEqualTo("fd00::1");
+    assertThat(AddressText.of(ip("::"))).isEqualTo("::");
+    assertThat(AddressText.of(ip("::1"))).isEqualTo("::1");
+    assertThat(AddressText.of(ip("2001:db8:0:1:0:0:0:1"))).isEqualTo("2001:db8:0:1::1");
+    assertThat(AddressText.of(ip("2001:db8::1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+    assertThat(AddressText.of(ip("1:0:1:0:1:0:1:0"))).isEqualTo("1:0:1:0:1:0:1:0");
+    assertThat(AddressText.of(ip("fe80::"))).isEqualTo("fe80::");
     assertThat(
-            IpAddressText.of(
+            AddressText.of(
                 java.net.Inet6Address.getByAddress(
                     null, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 2, 3}, -1)))
         .isEqualTo("::10.1.2.3");

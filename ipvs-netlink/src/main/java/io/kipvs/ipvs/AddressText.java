@@ -1,13 +1,16 @@
-package io.kipvs.ipvs.tool;
+package io.kipvs.ipvs;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 
-/** Addresses as glibc's inet_ntop prints them (ipvsadm's text). */
-final class IpAddressText {
-  private IpAddressText() {}
+/**
+ * Addresses as glibc's inet_ntop prints them, as ipvsadm and ip show them (IPv6 compressed, no
+ * scope), unlike {@link InetAddress#getHostAddress()}.
+ */
+public final class AddressText {
+  private AddressText() {}
 
-  static String of(InetAddress address) {
+  public static String of(InetAddress address) {
     byte[] b = address.getAddress();
     if (address instanceof Inet4Address) {
       return (b[0] & 255) + "." + (b[1] & 255) + "." + (b[2] & 255) + "." + (b[3] & 255);
