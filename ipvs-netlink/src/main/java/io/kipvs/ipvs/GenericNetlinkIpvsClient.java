@@ -51,19 +51,21 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
     return single(
         connection.request(
             (w, f, s) -> codec.plain(w, f, s, CMD_GET_INFO),
-            "IPVS_CMD_GET_INFO",
+            () -> "IPVS_CMD_GET_INFO",
             codec::decodeInfo),
         "IPVS_CMD_GET_INFO");
   }
 
   @Override
   public void flush() {
-    connection.request((w, f, s) -> codec.plain(w, f, s, CMD_FLUSH), "IPVS_CMD_FLUSH", m -> null);
+    connection.request(
+        (w, f, s) -> codec.plain(w, f, s, CMD_FLUSH), () -> "IPVS_CMD_FLUSH", m -> null);
   }
 
   @Override
   public void zero() {
-    connection.request((w, f, s) -> codec.plain(w, f, s, CMD_ZERO), "IPVS_CMD_ZERO", m -> null);
+    connection.request(
+        (w, f, s) -> codec.plain(w, f, s, CMD_ZERO), () -> "IPVS_CMD_ZERO", m -> null);
   }
 
   @Override
@@ -71,7 +73,7 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
     return single(
         connection.request(
             (w, f, s) -> codec.plain(w, f, s, CMD_GET_CONFIG),
-            "IPVS_CMD_GET_CONFIG",
+            () -> "IPVS_CMD_GET_CONFIG",
             codec::decodeTimeouts),
         "IPVS_CMD_GET_CONFIG");
   }
@@ -80,7 +82,7 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
   public void setTimeouts(IpvsTimeouts timeouts) {
     connection.request(
         (w, f, s) -> codec.setConfig(w, f, s, timeouts),
-        "IPVS_CMD_SET_CONFIG " + timeouts,
+        () -> "IPVS_CMD_SET_CONFIG " + timeouts,
         m -> null);
   }
 
@@ -101,12 +103,12 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
 
   @Override
   public Optional<VirtualServerStatus> virtualServer(VirtualServerKey key) {
-    String description = "IPVS_CMD_GET_SERVICE " + Describe.key(key);
+
     try {
       List<VirtualServerStatus> found =
           connection.request(
               (w, f, s) -> codec.serviceKey(w, f, s, CMD_GET_SERVICE, key),
-              description,
+              () -> "IPVS_CMD_GET_SERVICE " + Describe.key(key),
               codec::decodeService);
       return found.stream().findFirst();
     } catch (NetlinkException e) {
@@ -121,7 +123,7 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
   public List<VirtualServerStatus> virtualServers() {
     return connection.dump(
         (w, f, s) -> codec.plain(w, f, s, CMD_GET_SERVICE),
-        "IPVS_CMD_GET_SERVICE dump",
+        () -> "IPVS_CMD_GET_SERVICE dump",
         codec::decodeService);
   }
 
@@ -145,7 +147,7 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
     AddressFamily family = virtualServer.family();
     return connection.dump(
         (w, f, s) -> codec.serviceKey(w, f, s, CMD_GET_DEST, virtualServer),
-        "IPVS_CMD_GET_DEST dump " + Describe.key(virtualServer),
+        () -> "IPVS_CMD_GET_DEST dump " + Describe.key(virtualServer),
         m -> codec.decodeDest(m, family));
   }
 

@@ -32,7 +32,7 @@ public final class GenericNetlink {
       List<Integer> ids =
           connection.request(
               (w, flags, seq) -> encodeGetFamily(w, flags, seq, name),
-              "CTRL_CMD_GETFAMILY " + name,
+              () -> "CTRL_CMD_GETFAMILY " + name,
               GenericNetlink::decodeFamilyId);
       if (ids.isEmpty()) {
         throw new NetlinkDecodeException("CTRL_CMD_GETFAMILY " + name, "no reply before the ack");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Requests, dumps and batches over one netlink socket.
@@ -57,7 +58,7 @@ public final class NetlinkConnection implements AutoCloseable {
    * @throws NetlinkException with the kernel's errno and message if it refused the request
    */
   public <T> List<T> request(
-      RequestEncoder encoder, String description, Function<Message, T> decoder) {
+      RequestEncoder encoder, Supplier<String> description, Function<Message, T> decoder) {
     lock.lock();
     try {
       int requestSeq = nextSeq();
@@ -66,7 +67,7 @@ public final class NetlinkConnection implements AutoCloseable {
       socket.send(writer.length(), description);
       List<T> replies = new ArrayList<>();
       while (true) {
-        int count = socket.receive(NetlinkSocket.DUMP_SLOT, description);
+        int count = socket.receive(socket.replySlot(), description);
         for (int i = 0; i < count; i++) {
           cursor.reset(socket.receiveArea(), socket.datagramOffset(i), socket.datagramLength(i));
           for (Message m = cursor.next(); m != null; m = cursor.next()) {
@@ -76,7 +77,7 @@ public final class NetlinkConnection implements AutoCloseable {
             if (m.type() == Netlink.NLMSG_ERROR) {
               ErrorAck ack = ErrorAck.decode(m);
               if (!ack.ok()) {
-                throw kernelError(ack, description);
+                throw kernelError(ack, description.get());
               }
               return replies;
             }
@@ -97,20 +98,20 @@ public final class NetlinkConnection implements AutoCloseable {
    * marks interrupted (NLM_F_DUMP_INTR: the table changed meanwhile) is run again.
    */
   public <T> List<T> dump(
-      RequestEncoder encoder, String description, Function<Message, T> decoder) {
+      RequestEncoder encoder, Supplier<String> description, Function<Message, T> decoder) {
     lock.lock();
     try {
       for (int attempt = 1; ; attempt++) {
         List<T> values = new ArrayList<>();
-        if (dumpOnce(encoder, description, decoder, values) || attempt == MAX_DUMP_ATTEMPTS) {
-          if (attempt == MAX_DUMP_ATTEMPTS) {
-            throw new NetlinkException(
-                Sys.EINTR,
-                Optional.empty(),
-                description,
-                description + ": dump interrupted by concurrent changes " + attempt + " times");
-          }
+        if (dumpOnce(encoder, description, decoder, values)) {
           return values;
+        }
+        if (attempt == MAX_DUMP_ATTEMPTS) {
+          throw new NetlinkException(
+              Sys.EINTR,
+              Optional.empty(),
+              description.get(),
+              description.get() + ": dump interrupted by concurrent changes " + attempt + " times");
         }
       }
     } finally {
@@ -120,14 +121,17 @@ public final class NetlinkConnection implements AutoCloseable {
 
   /** Returns false when the dump was interrupted and must be run again. */
   private <T> boolean dumpOnce(
-      RequestEncoder encoder, String description, Function<Message, T> decoder, List<T> values) {
+      RequestEncoder encoder,
+      Supplier<String> description,
+      Function<Message, T> decoder,
+      List<T> values) {
     int requestSeq = nextSeq();
     MessageWriter writer = new MessageWriter(socket.sendBuffer());
     encoder.encode(writer, Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP, requestSeq);
     socket.send(writer.length(), description);
     boolean interrupted = false;
     while (true) {
-      int count = socket.receive(NetlinkSocket.DUMP_SLOT, description);
+      int count = socket.receive(socket.replySlot(), description);
       for (int i = 0; i < count; i++) {
         cursor.reset(socket.receiveArea(), socket.datagramOffset(i), socket.datagramLength(i));
         for (Message m = cursor.next(); m != null; m = cursor.next()) {
@@ -136,17 +140,17 @@ public final class NetlinkConnection implements AutoCloseable {
           }
           interrupted |= (m.flags() & Netlink.NLM_F_DUMP_INTR) != 0;
           if (m.type() == Netlink.NLMSG_DONE) {
-            m.requirePayload(4, description + " NLMSG_DONE");
+            m.requirePayload(4, "NLMSG_DONE");
             int error = m.buffer().getInt(m.payloadOffset());
             if (error < 0) {
-              throw kernelError(new ErrorAck(-error, Optional.empty()), description);
+              throw kernelError(new ErrorAck(-error, Optional.empty()), description.get());
             }
             return !interrupted;
           }
           if (m.type() == Netlink.NLMSG_ERROR) {
             ErrorAck ack = ErrorAck.decode(m);
             throw kernelError(
-                ack.ok() ? new ErrorAck(Sys.EINTR, Optional.empty()) : ack, description);
+                ack.ok() ? new ErrorAck(Sys.EINTR, Optional.empty()) : ack, description.get());
           }
           if (!interrupted) {
             T value = decoder.apply(m);
@@ -213,7 +217,8 @@ public final class NetlinkConnection implements AutoCloseable {
       NetlinkException[] errors,
       BatchEncoder encoder) {
     BatchAcks acks = new BatchAcks(firstSeq, items, itemCount, errors, encoder);
-    String description = "batch of " + acks.pending() + " requests";
+    int pending = acks.pending();
+    Supplier<String> description = () -> "batch of " + pending + " requests";
     try {
       socket.send(length, description);
       while (acks.pending() > 0) {

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 
@@ -17,8 +18,6 @@ import jnr.ffi.Runtime;
  * <p>Not thread-safe: {@link NetlinkConnection} serialises access.
  */
 final class NetlinkSocket implements AutoCloseable {
-  /** Size of one dump datagram slot; the kernel never builds dump datagrams above 32 KiB. */
-  static final int DUMP_SLOT = 32 * 1024;
 
   /** Size of one ack slot: an error ack with its extended-ack text is well under this. */
   static final int ACK_SLOT = 1024;
@@ -38,13 +37,15 @@ final class NetlinkSocket implements AutoCloseable {
   private final ByteBuffer scratch;
   private final long scratchAddress;
   private int receiveBufferBytes;
+  private final int replySlotBytes;
   private int slotSize;
   private int slotCount;
   private boolean closed;
   private long systemCalls;
 
-  private NetlinkSocket(int fd, int sendCapacity, int receiveAreaBytes) {
+  private NetlinkSocket(int fd, int sendCapacity, int receiveAreaBytes, int replySlotBytes) {
     this.fd = fd;
+    this.replySlotBytes = replySlotBytes;
     this.sendBuffer = direct(sendCapacity);
     this.sendAddress = address(sendBuffer);
     this.receiveArea = direct(receiveAreaBytes);
@@ -70,7 +71,8 @@ final class NetlinkSocket implements AutoCloseable {
           "cannot open a netlink socket for protocol " + protocol + ": " + Errno.describe(errno));
     }
     NetlinkSocket plain =
-        new NetlinkSocket(fd, options.sendBufferBytes(), options.receiveAreaBytes());
+        new NetlinkSocket(
+            fd, options.sendBufferBytes(), options.receiveAreaBytes(), options.replySlotBytes());
     try {
       plain.bind();
       plain.setInt(Sys.SOL_NETLINK, Sys.NETLINK_EXT_ACK, 1, false);
@@ -99,7 +101,7 @@ final class NetlinkSocket implements AutoCloseable {
   }
 
   /** Sends the first {@code length} bytes of the send buffer as one datagram. */
-  void send(int length, String description) {
+  void send(int length, Supplier<String> description) {
     while (true) {
       systemCalls++;
       long sent = LIBC.send(fd, sendAddress, length, 0);
@@ -110,7 +112,7 @@ final class NetlinkSocket implements AutoCloseable {
       if (sent < 0 && errno == Sys.EINTR) {
         continue;
       }
-      throw failure(errno, "send", description);
+      throw failure(errno, "send", description.get());
     }
   }
 
@@ -119,7 +121,7 @@ final class NetlinkSocket implements AutoCloseable {
    * timeout) for the first only. Returns how many; read them with {@link #datagramOffset} and
    * {@link #datagramLength} in {@link #receiveArea()}.
    */
-  int receive(int slotBytes, String description) {
+  int receive(int slotBytes, Supplier<String> description) {
     layout(slotBytes);
     while (true) {
       systemCalls++;
@@ -129,7 +131,7 @@ final class NetlinkSocket implements AutoCloseable {
           int flags = vector.getInt(i * MMSGHDR_SIZE + 48);
           if ((flags & Sys.MSG_TRUNC) != 0) {
             throw new NetlinkDecodeException(
-                description, "datagram larger than the " + slotSize + "-byte receive slot");
+                description.get(), "datagram larger than the " + slotSize + "-byte receive slot");
           }
         }
         return count;
@@ -138,8 +140,13 @@ final class NetlinkSocket implements AutoCloseable {
       if (count < 0 && errno == Sys.EINTR) {
         continue;
       }
-      throw failure(errno, "receive", description);
+      throw failure(errno, "receive", description.get());
     }
+  }
+
+  /** The receive slot size for replies and dumps. */
+  int replySlot() {
+    return replySlotBytes;
   }
 
   /** Sends and receives made so far (each one system call). */

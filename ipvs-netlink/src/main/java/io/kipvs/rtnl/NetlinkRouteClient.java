@@ -32,7 +32,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
       return connection
           .request(
               (w, f, s) -> RtnlCodec.getLinkByName(w, f, s, name),
-              "RTM_GETLINK " + name,
+              () -> "RTM_GETLINK " + name,
               RtnlCodec::decodeLink)
           .stream()
           .findFirst();
@@ -46,13 +46,15 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
 
   @Override
   public List<Link> links() {
-    return connection.dump(RtnlCodec::dumpLinks, "RTM_GETLINK dump", RtnlCodec::decodeLink);
+    return connection.dump(RtnlCodec::dumpLinks, () -> "RTM_GETLINK dump", RtnlCodec::decodeLink);
   }
 
   @Override
   public Link createDummyLink(String name) {
     connection.request(
-        (w, f, s) -> RtnlCodec.newDummy(w, f, s, name), "RTM_NEWLINK dummy " + name, m -> null);
+        (w, f, s) -> RtnlCodec.newDummy(w, f, s, name),
+        () -> "RTM_NEWLINK dummy " + name,
+        m -> null);
     return findLink(name)
         .orElseThrow(
             () ->
@@ -67,7 +69,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void setLinkUp(int linkIndex) {
     connection.request(
         (w, f, s) -> RtnlCodec.setUp(w, f, s, linkIndex),
-        "RTM_NEWLINK up index " + linkIndex,
+        () -> "RTM_NEWLINK up index " + linkIndex,
         m -> null);
   }
 
@@ -75,7 +77,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void deleteLink(int linkIndex) {
     connection.request(
         (w, f, s) -> RtnlCodec.deleteLink(w, f, s, linkIndex),
-        "RTM_DELLINK index " + linkIndex,
+        () -> "RTM_DELLINK index " + linkIndex,
         m -> null);
   }
 
@@ -86,7 +88,8 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
 
   @Override
   public List<LinkAddress> allAddresses() {
-    return connection.dump(RtnlCodec::dumpAddresses, "RTM_GETADDR dump", RtnlCodec::decodeAddress);
+    return connection.dump(
+        RtnlCodec::dumpAddresses, () -> "RTM_GETADDR dump", RtnlCodec::decodeAddress);
   }
 
   /** Adds the address, or replaces it if the link has it already (idempotent). */
@@ -94,7 +97,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void addAddress(int linkIndex, InetAddress address, int prefixLength) {
     connection.request(
         (w, f, s) -> RtnlCodec.address(w, f, s, RTM_NEWADDR, linkIndex, address, prefixLength),
-        "RTM_NEWADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
+        () -> "RTM_NEWADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
         m -> null);
   }
 
@@ -102,7 +105,7 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   public void deleteAddress(int linkIndex, InetAddress address, int prefixLength) {
     connection.request(
         (w, f, s) -> RtnlCodec.address(w, f, s, RTM_DELADDR, linkIndex, address, prefixLength),
-        "RTM_DELADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
+        () -> "RTM_DELADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
         m -> null);
   }
 

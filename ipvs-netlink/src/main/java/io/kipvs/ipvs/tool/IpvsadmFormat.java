@@ -3,7 +3,6 @@ package io.kipvs.ipvs.tool;
 import io.kipvs.ipvs.AddressFamily;
 import io.kipvs.ipvs.AddressText;
 import io.kipvs.ipvs.ForwardingMethod;
-import io.kipvs.ipvs.Protocol;
 import io.kipvs.ipvs.RealServerSettings;
 import io.kipvs.ipvs.RealServerStatus;
 import io.kipvs.ipvs.ServiceFlag;
@@ -168,9 +167,14 @@ public final class IpvsadmFormat {
       return "FWM  " + f.mark() + (f.family() == AddressFamily.INET6 ? " IPv6" : "");
     }
     VirtualServerKey.Address a = (VirtualServerKey.Address) key;
+    // ipvsadm pads the protocol to five columns: "TCP  ", "UDP  ", "SCTP ".
     String protocol =
-        a.protocol() == Protocol.TCP ? "TCP" : a.protocol() == Protocol.UDP ? "UDP" : "SCTP";
-    String name = protocol + "  " + hostPort(a.address(), a.port());
+        switch (a.protocol()) {
+          case TCP -> "TCP  ";
+          case UDP -> "UDP  ";
+          case SCTP -> "SCTP ";
+        };
+    String name = protocol + hostPort(a.address(), a.port());
     return a.family() != AddressFamily.INET6 && name.length() > 33 ? name.substring(0, 33) : name;
   }
 
