@@ -165,6 +165,14 @@ class IpvsClientNodeTest {
     assertThat(node.run("ipvsadm -Ln --timeout")).contains("900 120 300");
   }
 
+  @Test
+  void syncAndDrainLoopsRunAtOnceWithoutHangingEachOther() {
+    Map<String, String> loops = keyValues(probe("concurrent"), "\\|");
+
+    assertThat(loops.get("shared")).isEqualTo("finished=true failures=0 left=0");
+    assertThat(loops.get("separate")).isEqualTo("finished=true failures=0 left=0");
+  }
+
   private static String[] concat(String first, List<String> rest) {
     List<String> all = new ArrayList<>();
     all.add(first);

@@ -39,7 +39,7 @@ import java.util.List;
 public final class NetlinkProbe {
   private NetlinkProbe() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws IOException, InterruptedException {
     Path out = Path.of(args[1]);
     String result =
         switch (args[0]) {
@@ -52,6 +52,7 @@ public final class NetlinkProbe {
           case "bench-write" ->
               benchWrite(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
           case "bench-read" -> benchRead();
+          case "concurrent" -> concurrent();
           default -> throw new IllegalArgumentException("unknown command " + args[0]);
         };
     Files.writeString(out, result);
@@ -265,6 +266,81 @@ public final class NetlinkProbe {
           + (client.systemCalls().orElseThrow() - calls)
           + "\n";
     }
+  }
+
+  /**
+   * A sync loop (batches of adds and deletes) and a drain loop (weight updates, dumps) at once:
+   * first sharing one client from two threads, then with a client each. Reports per phase whether
+   * both loops finished their rounds and how many operations failed.
+   */
+  private static String concurrent() throws InterruptedException {
+    StringBuilder text = new StringBuilder();
+    try (IpvsClient shared = IpvsClient.open()) {
+      text.append("shared|").append(runLoops(shared, shared)).append('\n');
+    }
+    try (IpvsClient sync = IpvsClient.open();
+        IpvsClient drain = IpvsClient.open()) {
+      text.append("separate|").append(runLoops(sync, drain)).append('\n');
+    }
+    return text.toString();
+  }
+
+  private static String runLoops(IpvsClient sync, IpvsClient drain) throws InterruptedException {
+    int rounds = 30;
+    var failures = new java.util.concurrent.atomic.AtomicInteger();
+    var drainKey = new VirtualServerKey.Address(Protocol.TCP, RuleSet.ip("10.99.0.1"), 80);
+    var drainReal = RuleSet.real("10.244.7.1", 80, RealServerSettings.masquerade(1));
+    sync.addVirtualServer(
+        new VirtualServer(drainKey, VirtualServerSettings.of("rr", AddressFamily.INET)));
+    sync.addRealServer(drainKey, drainReal);
+    Thread syncLoop =
+        new Thread(
+            () -> {
+              for (int round = 0; round < rounds; round++) {
+                List<IpvsOperation> add = new ArrayList<>();
+                List<IpvsOperation> delete = new ArrayList<>();
+                for (int s = 0; s < 50; s++) {
+                  var key =
+                      new VirtualServerKey.Address(
+                          Protocol.TCP, RuleSet.ip("10.98." + round + "." + s), 80);
+                  add.add(
+                      new IpvsOperation.AddVirtualServer(
+                          new VirtualServer(
+                              key, VirtualServerSettings.of("rr", AddressFamily.INET))));
+                  add.add(
+                      new IpvsOperation.AddRealServer(
+                          key,
+                          RuleSet.real("10.244.6." + s, 80, RealServerSettings.masquerade(1))));
+                  delete.add(new IpvsOperation.DeleteVirtualServer(key));
+                }
+                failures.addAndGet(sync.apply(add).failures().size());
+                failures.addAndGet(sync.apply(delete).failures().size());
+              }
+            });
+    Thread drainLoop =
+        new Thread(
+            () -> {
+              for (int round = 0; round < rounds; round++) {
+                drain.updateRealServer(
+                    drainKey,
+                    new RealServer(drainReal.key(), drainReal.settings().withWeight(round % 2)));
+                drain.dumpAll();
+              }
+            });
+    syncLoop.start();
+    drainLoop.start();
+    syncLoop.join(120_000);
+    drainLoop.join(120_000);
+    boolean finished = !syncLoop.isAlive() && !drainLoop.isAlive();
+    if (finished) {
+      sync.deleteVirtualServer(drainKey);
+    }
+    return "finished="
+        + finished
+        + " failures="
+        + failures.get()
+        + " left="
+        + (finished ? sync.virtualServers().size() : -1);
   }
 
   /** Reads the whole table three times in this JVM: the first read, then two warm ones. */
