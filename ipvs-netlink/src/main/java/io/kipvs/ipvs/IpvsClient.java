@@ -2,6 +2,7 @@ package io.kipvs.ipvs;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The kernel's IPVS table over generic netlink.
@@ -68,6 +69,14 @@ public interface IpvsClient extends AutoCloseable {
    * not stop the others; the result says, per operation, whether it succeeded.
    */
   BatchResult apply(List<IpvsOperation> operations);
+
+  /**
+   * How many netlink send and receive system calls this client has made so far, where the
+   * implementation counts them (to measure batching); empty otherwise.
+   */
+  default OptionalLong systemCalls() {
+    return OptionalLong.empty();
+  }
 
   /** Closes the socket. */
   @Override

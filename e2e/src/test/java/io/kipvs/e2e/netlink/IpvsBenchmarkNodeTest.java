@@ -1,0 +1,88 @@
+package io.kipvs.e2e.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kipvs.e2e.testbed.JavaProcess;
+import io.kipvs.e2e.testbed.Node;
+import io.kipvs.e2e.testbed.NodeOptions;
+import io.kipvs.e2e.testbed.TestbedExtension;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Our client against ipvsadm in one node, 10,000 TCP services x 10 masquerade real servers: writing
+ * from empty (our apply, then ipvsadm -R after a flush) and reading all of it (our dumpAll, ipvsadm
+ * -Sn). Prints figures and ratios; asserts only that the work was done. Run with {@code
+ * -Dkipvs.bench=true} (about 3 minutes).
+ */
+@EnabledIfSystemProperty(named = "kipvs.bench", matches = "true")
+class IpvsBenchmarkNodeTest {
+  @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
+  private static final int SERVICES = Integer.getInteger("kipvs.bench.services", 10_000);
+  private static final int REALS = 10;
+
+  private static Map<String, String> probe(Node node, String... args) throws Exception {
+    String file = "bench-" + args[0] + ".txt";
+    List<String> all = new java.util.ArrayList<>();
+    all.add(args[0]);
+    all.add(Node.OUTPUT_DIR_IN_NODE + "/" + file);
+    all.addAll(List.of(args).subList(1, args.length));
+    JavaProcess jvm = node.startJava(List.of("-Xmx512m"), NetlinkProbe.class.getName(), all);
+    assertThat(jvm.awaitExit(Duration.ofMinutes(10))).as(jvm.log()).isZero();
+    return IpvsClientNodeTest.keyValues(Files.readString(node.outputDir().resolve(file)), " ");
+  }
+
+  /** Seconds a shell command takes in the node, measured in the node. */
+  private static double timed(Node node, String command) {
+    String out =
+        node.run(
+            "s=$(date +%s%N); " + command + "; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))",
+            Duration.ofMinutes(10));
+    return Long.parseLong(out.strip()) / 1000.0;
+  }
+
+  @Test
+  void writeAndReadAgainstIpvsadm() throws Exception {
+    Node node = testbed.startNode(NodeOptions.named("nlbench").withMemory("2G"));
+    String rules = Node.OUTPUT_DIR_IN_NODE + "/bench-rules.txt";
+
+    Map<String, String> write =
+        probe(node, "bench-write", String.valueOf(SERVICES), String.valueOf(REALS), rules);
+    assertThat(write.get("failures")).isEqualTo("0");
+    double ourWrite = Double.parseDouble(write.get("write_seconds"));
+    node.run("ipvsadm -C");
+    double ipvsadmWrite = timed(node, "ipvsadm -R < " + rules);
+    assertThat(node.run("ipvsadm -Ln | grep -c -- '->' || true").strip())
+        .isEqualTo(String.valueOf(SERVICES * REALS + 1));
+
+    Map<String, String> read = probe(node, "bench-read");
+    assertThat(read.get("read1_reals")).isEqualTo(String.valueOf(SERVICES * REALS));
+    double ourRead = Double.parseDouble(read.get("read1_seconds"));
+    double ourWarmRead = Double.parseDouble(read.get("read3_seconds"));
+    double ipvsadmRead = timed(node, "ipvsadm -Sn > /run/out/bench-save.txt");
+
+    System.out.printf(
+        "IPVS benchmark, %d services x %d real servers (%d operations), one UML node:%n"
+            + "  write: kipvs apply %.2f s (%s system calls), ipvsadm -R %.2f s: %.1fx%n"
+            + "  read:  kipvs dumpAll %.2f s first in its JVM (%s system calls), %.2f s warm;"
+            + " ipvsadm -Sn %.2f s: %.1fx (warm %.1fx)%n",
+        SERVICES,
+        REALS,
+        SERVICES * (REALS + 1),
+        ourWrite,
+        write.get("syscalls"),
+        ipvsadmWrite,
+        ipvsadmWrite / ourWrite,
+        ourRead,
+        read.get("read1_syscalls"),
+        ourWarmRead,
+        ipvsadmRead,
+        ipvsadmRead / ourRead,
+        ipvsadmRead / ourWarmRead);
+  }
+}

@@ -1,0 +1,172 @@
+package io.kipvs.netlink;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The attributes of one level of a netlink message, indexed by type. Parsing validates every
+ * length: a zero, short or overlong attribute is a {@link NetlinkDecodeException}, never a loop or
+ * an index error. Types above {@code maxType} are skipped (newer kernels add attributes).
+ */
+public final class Attributes {
+  private final ByteBuffer buffer;
+  private final int[] offsets;
+  private final int[] lengths;
+  private final String context;
+
+  private Attributes(ByteBuffer buffer, int maxType, String context) {
+    this.buffer = buffer;
+    this.offsets = new int[maxType + 1];
+    this.lengths = new int[maxType + 1];
+    Arrays.fill(offsets, -1);
+    this.context = context;
+  }
+
+  /**
+   * Parses the attributes in {@code buffer[offset, offset + length)}.
+   *
+   * @param context what is being decoded, for error messages (e.g. "IPVS service")
+   */
+  public static Attributes parse(
+      ByteBuffer buffer, int offset, int length, int maxType, String context) {
+    Attributes attributes = new Attributes(buffer, maxType, context);
+    int end = offset + length;
+    if (offset < 0 || length < 0 || end > buffer.limit()) {
+      throw new NetlinkDecodeException(
+          context, "attribute area [" + offset + ", " + end + ") beyond " + buffer.limit());
+    }
+    int position = offset;
+    while (end - position >= Netlink.ATTR_HEADER_LENGTH) {
+      int attrLength = buffer.getShort(position) & 0xffff;
+      int type = buffer.getShort(position + 2) & Netlink.NLA_TYPE_MASK;
+      if (attrLength < Netlink.ATTR_HEADER_LENGTH) {
+        throw new NetlinkDecodeException(
+            context,
+            "attribute of type " + type + " at offset " + position + " has length " + attrLength);
+      }
+      if (attrLength > end - position) {
+        throw new NetlinkDecodeException(
+            context,
+            "attribute of type "
+                + type
+                + " at offset "
+                + position
+                + " claims "
+                + attrLength
+                + " bytes, only "
+                + (end - position)
+                + " left");
+      }
+      if (type <= maxType) {
+        attributes.offsets[type] = position + Netlink.ATTR_HEADER_LENGTH;
+        attributes.lengths[type] = attrLength - Netlink.ATTR_HEADER_LENGTH;
+      }
+      position += Netlink.align(attrLength);
+    }
+    if (end - position > 0) {
+      throw new NetlinkDecodeException(
+          context, (end - position) + " trailing bytes after the last attribute");
+    }
+    return attributes;
+  }
+
+  public boolean has(int type) {
+    return type < offsets.length && offsets[type] >= 0;
+  }
+
+  public int u8(int type) {
+    return buffer.get(at(type, 1)) & 0xff;
+  }
+
+  public int u16(int type) {
+    return buffer.getShort(at(type, 2)) & 0xffff;
+  }
+
+  /** A 16-bit value in network byte order. */
+  public int u16be(int type) {
+    int offset = at(type, 2);
+    return ((buffer.get(offset) & 0xff) << 8) | (buffer.get(offset + 1) & 0xff);
+  }
+
+  public int u32(int type) {
+    return buffer.getInt(at(type, 4));
+  }
+
+  public long u64(int type) {
+    return buffer.getLong(at(type, 8));
+  }
+
+  public int u8(int type, int absent) {
+    return has(type) ? u8(type) : absent;
+  }
+
+  public int u16(int type, int absent) {
+    return has(type) ? u16(type) : absent;
+  }
+
+  public int u32(int type, int absent) {
+    return has(type) ? u32(type) : absent;
+  }
+
+  public long u64(int type, long absent) {
+    return has(type) ? u64(type) : absent;
+  }
+
+  /** A string attribute, up to its first NUL. */
+  public String string(int type) {
+    int offset = at(type, 0);
+    int length = lengths[type];
+    int end = offset;
+    while (end < offset + length && buffer.get(end) != 0) {
+      end++;
+    }
+    byte[] bytes = new byte[end - offset];
+    buffer.get(offset, bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  public byte[] bytes(int type) {
+    int offset = at(type, 0);
+    byte[] bytes = new byte[lengths[type]];
+    buffer.get(offset, bytes);
+    return bytes;
+  }
+
+  /** The first {@code length} bytes (4 or 16) of an address attribute. */
+  public InetAddress address(int type, int length) {
+    int offset = at(type, length);
+    byte[] bytes = new byte[length];
+    buffer.get(offset, bytes);
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new NetlinkDecodeException(context, "bad address length " + length);
+    }
+  }
+
+  /** The attributes nested in attribute {@code type}. */
+  public Attributes nested(int type, int maxType, String nestedContext) {
+    int offset = at(type, 0);
+    return parse(buffer, offset, lengths[type], maxType, nestedContext);
+  }
+
+  public int length(int type) {
+    at(type, 0);
+    return lengths[type];
+  }
+
+  private int at(int type, int minimumLength) {
+    if (!has(type)) {
+      throw new NetlinkDecodeException(context, "attribute " + type + " missing");
+    }
+    if (lengths[type] < minimumLength) {
+      throw new NetlinkDecodeException(
+          context,
+          "attribute " + type + " has " + lengths[type] + " bytes, " + minimumLength + " expected");
+    }
+    return offsets[type];
+  }
+}
