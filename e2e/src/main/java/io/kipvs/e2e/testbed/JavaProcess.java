@@ -2,6 +2,7 @@ package io.kipvs.e2e.testbed;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,7 +82,10 @@ public final class JavaProcess {
   /** What the JVM printed so far. */
   public String log() {
     try {
-      return Files.exists(logFile()) ? Files.readString(logFile()) : "";
+      // Lenient decoding: a log may hold bytes that are not UTF-8.
+      return Files.exists(logFile())
+          ? new String(Files.readAllBytes(logFile()), StandardCharsets.UTF_8)
+          : "";
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + logFile(), e);
     }

@@ -152,7 +152,8 @@ final class NodeConsole {
     if (!Files.exists(file)) {
       return "";
     }
-    String text = Files.readString(file, StandardCharsets.UTF_8);
+    // Lenient decoding: commands may print bytes that are not UTF-8.
+    String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     Files.delete(file);
     return text;
   }

@@ -76,6 +76,15 @@ final class RunDirectory {
     deleteTree(path);
   }
 
+  /** Deletes what it can: at JVM shutdown, other threads may still write into the folder. */
+  void deleteQuietly() {
+    try {
+      deleteTree(path);
+    } catch (UncheckedIOException e) {
+      // a later testbed in the same base folder removes it (its JVM is dead by then)
+    }
+  }
+
   private static void removeRunsOfDeadProcesses(Path base) throws IOException {
     List<Path> runs;
     try (Stream<Path> entries = Files.list(base)) {

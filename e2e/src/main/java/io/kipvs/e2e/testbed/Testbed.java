@@ -51,7 +51,7 @@ public final class Testbed implements AutoCloseable {
   private Testbed(RunDirectory run, KernelModules modules) {
     this.run = run;
     this.modules = modules;
-    this.shutdownHook = new Thread(this::stopEverything, "testbed-shutdown-" + run.path());
+    this.shutdownHook = new Thread(this::stopOnShutdown, "testbed-shutdown-" + run.path());
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -88,7 +88,7 @@ public final class Testbed implements AutoCloseable {
   }
 
   public Node startNode(NodeOptions options) {
-    return boot(options, Optional.empty());
+    return boot(options, nodeIndexes.incrementAndGet(), Optional.empty());
   }
 
   /**
@@ -107,12 +107,18 @@ public final class Testbed implements AutoCloseable {
             run.path().resolve("switch" + switchCounter.get() + ".log"));
     switches.add(umlSwitch);
     recordedPids.addAll(umlSwitch.hostPids());
+    // Indexes in name order, so that node "x1" has the first pod CIDR and switch address.
+    int firstIndex = nodeIndexes.getAndAdd(count) + 1;
     List<CompletableFuture<Node>> booting =
         IntStream.rangeClosed(1, count)
             .mapToObj(
                 i ->
                     CompletableFuture.supplyAsync(
-                        () -> boot(options.withName(options.name() + i), Optional.of(umlSwitch))))
+                        () ->
+                            boot(
+                                options.withName(options.name() + i),
+                                firstIndex + i - 1,
+                                Optional.of(umlSwitch))))
             .toList();
     List<Node> cluster = new ArrayList<>();
     RuntimeException failure = null;
@@ -162,6 +168,11 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #close()} or the JVM's shutdown has stopped this testbed. */
+  public boolean isClosed() {
+    return closed;
+  }
+
   /** {@link Node#diagnostics()} of every node. */
   public String diagnostics() {
     StringBuilder text = new StringBuilder();
@@ -196,6 +207,14 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
+  /** Last resort when the JVM ends (Ctrl-C, System.exit) without {@link #close()}. */
+  private void stopOnShutdown() {
+    stopEverything();
+    if (!Boolean.getBoolean(KEEP_PROPERTY)) {
+      run.deleteQuietly();
+    }
+  }
+
   private synchronized void stopEverything() {
     closed = true;
     for (Node node : nodes) {
@@ -208,9 +227,11 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
-  private Node boot(NodeOptions options, Optional<UmlSwitch> umlSwitch) {
+  private Node boot(NodeOptions options, int index, Optional<UmlSwitch> umlSwitch) {
     checkOpen();
-    int index = nodeIndexes.incrementAndGet();
+    if (index > 254) {
+      throw new IllegalStateException("a testbed has room for 254 nodes, not " + index);
+    }
     Path dir = run.newNodeDir(options.name());
     Path outputDir = dir.resolve("out");
     Optional<String> switchAddress = umlSwitch.map(s -> PodAddressing.switchAddress(index));

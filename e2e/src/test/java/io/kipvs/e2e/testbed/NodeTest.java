@@ -106,6 +106,13 @@ class NodeTest {
   }
 
   @Test
+  void outputThatIsNotUtf8IsDecodedLeniently() {
+    ExecResult result = node.exec("printf 'a\\377b'");
+
+    assertThat(result.stdout()).isEqualTo("a\uFFFDb");
+  }
+
+  @Test
   void runFailsWithTheCommandAndItsOutput() {
     assertThatThrownBy(() -> node.run("echo boom >&2; false"))
         .isInstanceOf(NodeCommandException.class)
