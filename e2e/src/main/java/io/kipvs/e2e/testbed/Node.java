@@ -1,8 +1,5 @@
 package io.kipvs.e2e.testbed;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -287,14 +284,6 @@ public final class Node {
   private void record(Set<Long> seen) {
     pids.addAll(seen);
     pidRecorder.accept(seen);
-  }
-
-  static void writeFile(Path file, String text) {
-    try {
-      Files.writeString(file, text);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
   }
 
   @Override
