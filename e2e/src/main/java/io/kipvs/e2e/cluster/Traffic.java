@@ -32,19 +32,40 @@ public final class Traffic {
     return tally(run(script));
   }
 
-  /** Sends {@code count} UDP datagrams, one per socket, and counts the answers. */
-  public Map<String, Integer> udp(String host, int port, int count) {
+  /**
+   * Sends {@code count} UDP queries, each from a fresh socket (or from {@code sourcePort} when it
+   * is not 0), and counts the answers; an unanswered query counts under "!none".
+   */
+  public Map<String, Integer> udp(String host, int port, int count, int sourcePort) {
+    // busybox-static has no UDP nc; perl-base is on every Debian system.
     String script =
         """
-        i=0
-        while [ $i -lt %3$d ]; do
-          body=$(echo q | timeout 2 busybox nc -u -w 1 %1$s %2$d) ; [ -n "$body" ] || body="!none"
-          echo "$body"
-          i=$((i+1))
-        done
+        perl -MIO::Socket::INET -e '
+          my ($host, $port, $count, $sport) = @ARGV;
+          for (1 .. $count) {
+            my %%opts = (PeerAddr => $host, PeerPort => $port, Proto => "udp");
+            if ($sport) { $opts{LocalPort} = $sport; $opts{ReuseAddr} = 1; }
+            my $s = IO::Socket::INET->new(%%opts) or die "socket: $!";
+            $s->send("q");
+            my $answer = "!none";
+            eval {
+              local $SIG{ALRM} = sub { die "timeout\n" };
+              alarm 2;
+              $s->recv(my $m, 65535);
+              alarm 0;
+              $answer = $m if length $m;
+            };
+            print "$answer\n";
+            close $s;
+          }' %1$s %2$d %3$d %4$d
         """
-            .formatted(host, port, count);
+            .formatted(host, port, count, sourcePort);
     return tally(run(script));
+  }
+
+  /** {@link #udp(String, int, int, int)} from fresh sockets. */
+  public Map<String, Integer> udp(String host, int port, int count) {
+    return udp(host, port, count, 0);
   }
 
   private String run(String script) {
