@@ -1,0 +1,275 @@
+package io.kipvs.k8s;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * The desired state of this node, fed object by object (by the informers, or directly by tests and
+ * benchmarks), and the services changed since changes were last taken.
+ *
+ * <p>Events only parse the object and mark its service; the service's ports are re-assembled when a
+ * snapshot is next asked for, so a burst of events on one service costs one assembly. Events that
+ * change nothing kipvs uses are not changes.
+ */
+final class ClusterStateTracker {
+  static final String TRIGGER_TIME_ANNOTATION = "endpoints.kubernetes.io/last-change-trigger-time";
+
+  private final String nodeName;
+  private final ServiceTranslation serviceTranslation;
+  private final SliceTranslation sliceTranslation;
+  private final Clock clock;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  // Guarded by this.
+  private final Map<ServiceName, List<ServicePort>> servicePorts = new HashMap<>();
+  private final Map<ServiceName, Map<String, ParsedSlice>> slicesByService = new HashMap<>();
+  private final Map<String, ServiceName> serviceOfSlice = new HashMap<>();
+  private Map<String, String> nodeLabels = Map.of();
+  private boolean nodeKnown;
+  private PMap<ServiceName, List<ServicePort>> assembled = HashTreePMap.empty();
+  private int portCount;
+  private Set<ServiceName> dirty = new HashSet<>();
+  private boolean allDirty;
+  private PersistentSnapshot snapshot;
+  private Set<ServiceName> changed = new HashSet<>();
+  private Map<ServiceName, Instant> triggerTimes = new HashMap<>();
+  private boolean nodeChanged;
+
+  ClusterStateTracker(String nodeName, BadInputReporter reporter, Clock clock) {
+    this.nodeName = nodeName;
+    this.serviceTranslation = new ServiceTranslation(reporter);
+    this.sliceTranslation = new SliceTranslation(nodeName, reporter);
+    this.clock = clock;
+  }
+
+  void addChangeListener(Runnable listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  void upsertService(Service service) {
+    Optional<ServiceName> name = ServiceTranslation.nameOf(service);
+    List<ServicePort> ports = serviceTranslation.translate(service);
+    if (name.isEmpty()) {
+      return;
+    }
+    boolean recorded;
+    synchronized (this) {
+      List<ServicePort> previous = servicePorts.put(name.get(), ports);
+      recorded = !ports.equals(previous);
+      if (recorded) {
+        markChanged(name.get(), clock.instant());
+      }
+    }
+    notifyIf(recorded);
+  }
+
+  void deleteService(Service service) {
+    Optional<ServiceName> name = ServiceTranslation.nameOf(service);
+    if (name.isEmpty()) {
+      return;
+    }
+    boolean recorded;
+    synchronized (this) {
+      recorded = servicePorts.remove(name.get()) != null;
+      if (recorded) {
+        markChanged(name.get(), clock.instant());
+      }
+    }
+    notifyIf(recorded);
+  }
+
+  void upsertSlice(EndpointSlice slice) {
+    Optional<String> key = sliceKey(slice);
+    if (key.isEmpty()) {
+      return;
+    }
+    Optional<ParsedSlice> parsed = sliceTranslation.translate(slice);
+    if (parsed.isEmpty()) {
+      removeSlice(key.get());
+      return;
+    }
+    Instant trigger = triggerTime(slice).orElseGet(clock::instant);
+    boolean recorded = false;
+    synchronized (this) {
+      ServiceName service = parsed.get().service();
+      ServiceName before = serviceOfSlice.put(key.get(), service);
+      if (before != null && !before.equals(service)) {
+        // The slice now belongs to another service: the old one loses its endpoints.
+        dropSlice(before, key.get());
+        markChanged(before, trigger);
+        recorded = true;
+      }
+      ParsedSlice previous =
+          slicesByService
+              .computeIfAbsent(service, s -> new HashMap<>())
+              .put(key.get(), parsed.get());
+      if (!parsed.get().equals(previous)) {
+        markChanged(service, trigger);
+        recorded = true;
+      }
+    }
+    notifyIf(recorded);
+  }
+
+  void deleteSlice(EndpointSlice slice) {
+    sliceKey(slice).ifPresent(this::removeSlice);
+  }
+
+  void upsertNode(Node node) {
+    if (node.getMetadata() == null || !nodeName.equals(node.getMetadata().getName())) {
+      return;
+    }
+    Map<String, String> labels =
+        node.getMetadata().getLabels() == null
+            ? Map.of()
+            : Map.copyOf(node.getMetadata().getLabels());
+    setNodeLabels(labels);
+  }
+
+  void deleteNode(Node node) {
+    if (node.getMetadata() != null && nodeName.equals(node.getMetadata().getName())) {
+      setNodeLabels(Map.of());
+    }
+  }
+
+  /** The current state; assembles the services marked since the previous snapshot. */
+  synchronized ClusterSnapshot snapshot() {
+    if (snapshot == null || allDirty || !dirty.isEmpty()) {
+      assembleDirty();
+      snapshot = new PersistentSnapshot(assembled, portCount, nodeLabels);
+    }
+    return snapshot;
+  }
+
+  synchronized ClusterChanges takeChanges() {
+    ClusterSnapshot current = snapshot();
+    ClusterChanges changes = new ClusterChanges(current, changed, nodeChanged, triggerTimes);
+    changed = new HashSet<>();
+    triggerTimes = new HashMap<>();
+    nodeChanged = false;
+    return changes;
+  }
+
+  private void removeSlice(String key) {
+    boolean recorded = false;
+    synchronized (this) {
+      ServiceName service = serviceOfSlice.remove(key);
+      if (service != null) {
+        dropSlice(service, key);
+        markChanged(service, clock.instant());
+        recorded = true;
+      }
+    }
+    notifyIf(recorded);
+  }
+
+  private void dropSlice(ServiceName service, String key) {
+    Map<String, ParsedSlice> slices = slicesByService.get(service);
+    if (slices != null) {
+      slices.remove(key);
+      if (slices.isEmpty()) {
+        slicesByService.remove(service);
+      }
+    }
+  }
+
+  private void setNodeLabels(Map<String, String> labels) {
+    boolean recorded;
+    synchronized (this) {
+      recorded = !nodeKnown || !labels.equals(nodeLabels);
+      if (recorded) {
+        String zoneBefore = nodeLabels.get(PersistentSnapshot.ZONE_LABEL);
+        nodeLabels = labels;
+        nodeKnown = true;
+        nodeChanged = true;
+        snapshot = null;
+        if (!Objects.equals(zoneBefore, labels.get(PersistentSnapshot.ZONE_LABEL))) {
+          allDirty = true; // topology hints are read against the zone
+        }
+      }
+    }
+    notifyIf(recorded);
+  }
+
+  private void markChanged(ServiceName service, Instant trigger) {
+    dirty.add(service);
+    changed.add(service);
+    triggerTimes.merge(service, trigger, (a, b) -> a.isBefore(b) ? a : b);
+  }
+
+  private void assembleDirty() {
+    Set<ServiceName> todo;
+    if (allDirty) {
+      todo = new HashSet<>(servicePorts.keySet());
+      todo.addAll(assembled.keySet());
+    } else {
+      todo = dirty;
+    }
+    Optional<String> zone =
+        Optional.ofNullable(nodeLabels.get(PersistentSnapshot.ZONE_LABEL))
+            .filter(z -> !z.isEmpty());
+    for (ServiceName service : todo) {
+      List<ServicePort> templates = servicePorts.getOrDefault(service, List.of());
+      Map<String, ParsedSlice> slices = slicesByService.getOrDefault(service, Map.of());
+      List<ServicePort> ports =
+          ServicePortAssembly.assemble(templates, slices.values(), nodeName, zone);
+      List<ServicePort> before = assembled.get(service);
+      portCount -= before == null ? 0 : before.size();
+      if (ports.isEmpty()) {
+        assembled = assembled.minus(service);
+      } else {
+        assembled = assembled.plus(service, ports);
+        portCount += ports.size();
+      }
+    }
+    // A fresh set: clear() walks the whole table, which stays as large as the biggest burst.
+    dirty = new HashSet<>();
+    allDirty = false;
+  }
+
+  private void notifyIf(boolean recorded) {
+    if (recorded) {
+      for (Runnable listener : listeners) {
+        listener.run();
+      }
+    }
+  }
+
+  private static Optional<String> sliceKey(HasMetadata object) {
+    if (object.getMetadata() == null
+        || object.getMetadata().getNamespace() == null
+        || object.getMetadata().getName() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(object.getMetadata().getNamespace() + "/" + object.getMetadata().getName());
+  }
+
+  private static Optional<Instant> triggerTime(EndpointSlice slice) {
+    Map<String, String> annotations = slice.getMetadata().getAnnotations();
+    String text = annotations == null ? null : annotations.get(TRIGGER_TIME_ANNOTATION);
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(OffsetDateTime.parse(text).toInstant());
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+}
