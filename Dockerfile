@@ -1,0 +1,31 @@
+# kipvs node proxy image: a JRE, the shaded daemon jar and the netfilter tools kipvs runs
+# (ipset, iptables in both legacy and nft flavours, conntrack, modprobe from kmod).
+#
+#   docker build -t kipvs:0.1.0 .
+#
+# The image answers to kube-proxy's command as well: /usr/local/bin/kube-proxy runs kipvs, so
+# kube-proxy's own DaemonSet can switch its image to this one and keep its command line.
+
+# --- build stage: the same Maven reactor build as ./kipvs, without tests ---
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN mvn -B -q package -DskipTests -Dspotless.check.skip=true -pl daemon -am \
+ && cp daemon/target/daemon-*-all.jar /kipvs.jar
+
+# --- runtime stage ---
+FROM eclipse-temurin:17-jre-jammy
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ipset iptables conntrack kmod ipvsadm \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /kipvs.jar /opt/kipvs/kipvs.jar
+# exec keeps java as PID 1's direct replacement, so SIGTERM reaches it and the JVM's shutdown
+# hook stops kipvs cleanly (leaving every rule in place).
+RUN printf '#!/bin/sh\nexec java ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
+      > /usr/local/bin/kipvs \
+ && chmod 0755 /usr/local/bin/kipvs \
+ && ln -s /usr/local/bin/kipvs /usr/local/bin/kube-proxy
+# kipvs changes the host's network configuration: it runs as root in the host network namespace.
+USER 0
+ENTRYPOINT ["/usr/local/bin/kipvs"]

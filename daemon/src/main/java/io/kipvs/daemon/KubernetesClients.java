@@ -1,0 +1,72 @@
+package io.kipvs.daemon;
+
+import io.fabric8.kubernetes.api.model.AuthInfo;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Builds the API client as kube-proxy does: from --kubeconfig (or clientConnection.kubeconfig),
+ * else the in-cluster service account (or ~/.kube/config when run by hand); --master overrides the
+ * server address.
+ */
+final class KubernetesClients {
+  private KubernetesClients() {}
+
+  static KubernetesClient create(Optional<String> kubeconfig, Optional<String> master) {
+    Config config;
+    if (kubeconfig.isPresent()) {
+      Path path = Path.of(kubeconfig.get());
+      String text;
+      try {
+        text = Files.readString(path);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the kubeconfig " + path + ": " + e, e);
+      }
+      config = Config.fromKubeconfig(null, text, path.toString());
+      tokenFile(text, config, path)
+          .ifPresent(file -> config.setOauthTokenProvider(() -> read(file)));
+    } else {
+      config = Config.autoConfigure(null);
+    }
+    master.ifPresent(config::setMasterUrl);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * The user's tokenFile, which kubeadm's kube-proxy kubeconfig uses (it points at the pod's
+   * service account token) and which fabric8 does not read by itself. The file is read at each
+   * request's authentication, so that rotated projected tokens are picked up.
+   */
+  private static Optional<Path> tokenFile(String text, Config config, Path kubeconfig) {
+    if (config.getCurrentContext() == null || config.getCurrentContext().getContext() == null) {
+      return Optional.empty();
+    }
+    AuthInfo user =
+        KubeConfigUtils.getUserAuthInfo(
+            KubeConfigUtils.parseConfigFromString(text), config.getCurrentContext().getContext());
+    if (user == null
+        || user.getTokenFile() == null
+        || user.getTokenFile().isBlank()
+        || (user.getToken() != null && !user.getToken().isBlank())) {
+      return Optional.empty();
+    }
+    Path file = Path.of(user.getTokenFile());
+    Path parent = kubeconfig.toAbsolutePath().getParent();
+    return Optional.of(file.isAbsolute() || parent == null ? file : parent.resolve(file));
+  }
+
+  private static String read(Path tokenFile) {
+    try {
+      return Files.readString(tokenFile).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the token file " + tokenFile + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.kipvs.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ServiceListBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API client built from kubeconfig files as kube-proxy's, against fabric8's mock server. */
+class KubernetesClientsTest {
+  @TempDir Path dir;
+  KubernetesMockServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = new KubernetesMockServer(false);
+    server.init();
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.destroy();
+  }
+
+  private String kubeconfig(String url, String user) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - cluster:
+            server: %s
+          name: default
+        contexts:
+        - context:
+            cluster: default
+            namespace: default
+            user: default
+          name: default
+        current-context: default
+        users:
+        - name: default
+          user:
+        %s
+        """
+        .formatted(url, user.indent(4));
+  }
+
+  private RecordedRequest listServices(KubernetesClient client) throws InterruptedException {
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/default/services")
+        .andReturn(200, new ServiceListBuilder().build())
+        .once();
+    client.services().inNamespace("default").list();
+    return server.takeRequest(10, TimeUnit.SECONDS);
+  }
+
+  /** kubeadm's kube-proxy kubeconfig authenticates with tokenFile; fabric8 alone ignores it. */
+  @Test
+  void tokenFileIsSentAndReReadWhenItRotates() throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "first-token\n");
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(config, kubeconfig(server.url("/"), "tokenFile: " + token));
+    try (KubernetesClient client =
+        KubernetesClients.create(Optional.of(config.toString()), Optional.empty())) {
+      assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer first-token");
+      Files.writeString(token, "rotated-token\n");
+      assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer rotated-token");
+    }
+  }
+
+  @Test
+  void inlineTokenWins() throws Exception {
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(
+        config, kubeconfig(server.url("/"), "token: inline\ntokenFile: " + dir.resolve("missing")));
+    try (KubernetesClient client =
+        KubernetesClients.create(Optional.of(config.toString()), Optional.empty())) {
+      assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer inline");
+    }
+  }
+
+  @Test
+  void masterOverridesTheKubeconfigServer() throws Exception {
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(config, kubeconfig("https://203.0.113.1:6443", "token: t"));
+    try (KubernetesClient client =
+        KubernetesClients.create(Optional.of(config.toString()), Optional.of(server.url("/")))) {
+      assertThat(listServices(client).getPath()).isEqualTo("/api/v1/namespaces/default/services");
+    }
+  }
+
+  @Test
+  void missingKubeconfigIsNamed() {
+    Path missing = dir.resolve("nope.conf");
+    assertThatThrownBy(
+            () -> KubernetesClients.create(Optional.of(missing.toString()), Optional.empty()))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(missing.toString());
+  }
+}
