@@ -1,0 +1,110 @@
+package io.kipvs.e2e.cluster;
+
+import io.kipvs.e2e.testbed.JavaProcess;
+import io.kipvs.e2e.testbed.Node;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kipvs daemon running inside a test bed node, started as the DaemonSet in deploy/ starts it:
+ * {@code --mode=ipvs --ipvs-scheduler=rr --hostname-override=<node>}, against the test's API
+ * server.
+ */
+public final class KipvsDaemon {
+  public static final String MAIN_CLASS = "io.kipvs.daemon.Main";
+
+  private final Node node;
+  private final List<String> args;
+  private JavaProcess process;
+
+  private KipvsDaemon(Node node, List<String> args) {
+    this.node = node;
+    this.args = List.copyOf(args);
+  }
+
+  /** The flags the DaemonSet passes, pointed at this API server, plus the extra ones given. */
+  public static List<String> daemonSetArgs(Node node, ApiServer api, String... extra) {
+    List<String> args = new ArrayList<>();
+    args.add("--mode=ipvs");
+    args.add("--ipvs-scheduler=rr");
+    args.add("--hostname-override=" + node.name());
+    args.add("--master=" + api.urlFromNode());
+    args.add("--healthz-bind-address=0.0.0.0:10256");
+    args.add("--metrics-bind-address=127.0.0.1:10249");
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  /** Starts the daemon with these flags; {@link #process()} is its JVM. */
+  public static KipvsDaemon start(Node node, List<String> args) {
+    KipvsDaemon daemon = new KipvsDaemon(node, args);
+    daemon.restart();
+    return daemon;
+  }
+
+  /** Starts the daemon (again) with the same flags. */
+  public synchronized void restart() {
+    process = node.startJava(List.of("-Xmx384m"), MAIN_CLASS, args);
+  }
+
+  public synchronized JavaProcess process() {
+    return process;
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  /** Waits until the daemon's /healthz answers 200, i.e. it has synced. */
+  public void awaitHealthy(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String code =
+          node.exec(
+                  "curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:10256/healthz")
+              .stdout()
+              .strip();
+      if (code.equals("200")) {
+        return;
+      }
+      if (!process().isAlive()) {
+        throw new AssertionError(
+            "kipvs on "
+                + node.name()
+                + " exited with "
+                + process().exitCode()
+                + ":\n"
+                + process().log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "kipvs on "
+                + node.name()
+                + " not healthy within "
+                + timeout
+                + " (last /healthz "
+                + code
+                + "):\n"
+                + process().log());
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+
+  /** kill -9, as a crash or an OOM kill would. */
+  public void kill() {
+    process().kill();
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  public int terminate(Duration timeout) {
+    process().terminate();
+    return process().awaitExit(timeout);
+  }
+}

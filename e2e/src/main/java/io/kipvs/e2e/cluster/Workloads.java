@@ -1,0 +1,175 @@
+package io.kipvs.e2e.cluster;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kipvs.e2e.testbed.Pod;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes Kubernetes objects the way a real control plane would for pods of the test bed: Node
+ * objects, Services, and the EndpointSlice the endpoint slice controller would make for them.
+ */
+public final class Workloads {
+  public static final String NAMESPACE = "default";
+
+  private final KubernetesClient client;
+
+  public Workloads(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** The Node object of a test bed node, with its switch address as InternalIP. */
+  public Node node(io.kipvs.e2e.testbed.Node node, String zone) {
+    NodeBuilder builder =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(node.name())
+            .withLabels(Map.of("topology.kubernetes.io/zone", zone))
+            .endMetadata()
+            .withNewSpec()
+            .withPodCIDR(node.podCidr())
+            .endSpec();
+    node.switchAddress()
+        .ifPresent(
+            a ->
+                builder
+                    .withNewStatus()
+                    .addNewAddress()
+                    .withType("InternalIP")
+                    .withAddress(a)
+                    .endAddress()
+                    .endStatus());
+    return client.nodes().resource(builder.build()).createOr(r -> r.update());
+  }
+
+  /** A ClusterIP service with one TCP port named "http" to the pods' HTTP port. */
+  public Service clusterIpService(String name, String clusterIp, int port) {
+    return apply(serviceBuilder(name, clusterIp, tcp(port, Pod.HTTP_PORT)).build());
+  }
+
+  /** A service of any shape; the builder starts from {@link #serviceBuilder}. */
+  public Service apply(Service service) {
+    return client.services().inNamespace(NAMESPACE).resource(service).createOr(r -> r.update());
+  }
+
+  public ServiceBuilder serviceBuilder(String name, String clusterIp, ServicePort... ports) {
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NAMESPACE)
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withClusterIP(clusterIp)
+        .withClusterIPs(clusterIp)
+        .withPorts(ports)
+        .endSpec();
+  }
+
+  public static ServicePort tcp(int port, int targetPort) {
+    return port("http", "TCP", port, targetPort);
+  }
+
+  public static ServicePort udp(int port, int targetPort) {
+    return port("udp", "UDP", port, targetPort);
+  }
+
+  public static ServicePort port(String name, String protocol, int port, int targetPort) {
+    return new ServicePortBuilder()
+        .withName(name)
+        .withProtocol(protocol)
+        .withPort(port)
+        .withTargetPort(new IntOrString(targetPort))
+        .build();
+  }
+
+  /**
+   * Sets the endpoints of a service to these pods (ready), in one slice named after the service,
+   * for one port of the given name and protocol.
+   */
+  public EndpointSlice endpoints(
+      String service, String portName, String protocol, int port, List<Pod> pods) {
+    List<Endpoint> endpoints = pods.stream().map(p -> endpoint(p, true, false)).toList();
+    return endpoints(service, service, portName, protocol, port, endpoints);
+  }
+
+  /** HTTP endpoints of a service: port "http", TCP, the pods' HTTP port. */
+  public EndpointSlice httpEndpoints(String service, List<Pod> pods) {
+    return endpoints(service, "http", "TCP", Pod.HTTP_PORT, pods);
+  }
+
+  public EndpointSlice endpoints(
+      String service,
+      String sliceName,
+      String portName,
+      String protocol,
+      int port,
+      List<Endpoint> endpoints) {
+    EndpointSlice slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(sliceName)
+            .withNamespace(NAMESPACE)
+            .withLabels(
+                Map.of(
+                    "kubernetes.io/service-name",
+                    service,
+                    "endpointslice.kubernetes.io/managed-by",
+                    "endpointslice-controller.k8s.io"))
+            .endMetadata()
+            .withAddressType("IPv4")
+            .withEndpoints(endpoints)
+            .addNewPort()
+            .withName(portName)
+            .withProtocol(protocol)
+            .withPort(port)
+            .endPort()
+            .build();
+    return client
+        .discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace(NAMESPACE)
+        .resource(slice)
+        .createOr(r -> r.update());
+  }
+
+  /** An endpoint for a pod with the given conditions. */
+  public static Endpoint endpoint(Pod pod, boolean ready, boolean terminating) {
+    return new EndpointBuilder()
+        .withAddresses(pod.ip())
+        .withNodeName(pod.node().name())
+        .withNewConditions()
+        .withReady(ready)
+        .withServing(ready || terminating)
+        .withTerminating(terminating)
+        .endConditions()
+        .build();
+  }
+
+  public void deleteService(String name) {
+    client.services().inNamespace(NAMESPACE).withName(name).delete();
+    client
+        .discovery()
+        .v1()
+        .endpointSlices()
+        .inNamespace(NAMESPACE)
+        .withLabel("kubernetes.io/service-name", name)
+        .delete();
+  }
+}
