@@ -13,6 +13,12 @@ import java.util.Optional;
 /** Encodes IPVS requests and decodes IPVS replies; no I/O. */
 final class IpvsCodec {
   private final int familyId;
+  // Reused tables, one per nesting level: decoding runs under the connection's lock, one message
+  // at a time, and allocating them per real server dominated a full read's garbage.
+  private final Attributes top = new Attributes(CMD_ATTR_MAX, "IPVS reply");
+  private final Attributes service = new Attributes(SVC_ATTR_MAX, "IPVS service");
+  private final Attributes dest = new Attributes(DEST_ATTR_MAX, "IPVS real server");
+  private final Attributes counters = new Attributes(STATS_ATTR_MAX, "IPVS stats");
 
   IpvsCodec(int familyId) {
     this.familyId = familyId;
@@ -133,8 +139,8 @@ final class IpvsCodec {
   // ---- decoding ----
 
   VirtualServerStatus decodeService(Message m) {
-    Attributes top = m.attributes(Netlink.GENL_HEADER_LENGTH, CMD_ATTR_MAX, "IPVS service reply");
-    Attributes a = top.nested(CMD_ATTR_SERVICE, SVC_ATTR_MAX, "IPVS service");
+    top.resetFrom(m, Netlink.GENL_HEADER_LENGTH);
+    Attributes a = service.resetNested(top, CMD_ATTR_SERVICE);
     AddressFamily family = family(a.u16(SVC_ATTR_AF), "IPVS service");
     VirtualServerKey key;
     if (a.has(SVC_ATTR_FWMARK) && a.u32(SVC_ATTR_FWMARK) != 0) {
@@ -162,13 +168,13 @@ final class IpvsCodec {
                     SVC_ATTR_NETMASK,
                     netmaskToWire(family, VirtualServerSettings.defaultNetmask(family)))),
             pe);
-    Stats stats = stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS, "IPVS service stats");
+    Stats stats = stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS);
     return new VirtualServerStatus(new VirtualServer(key, settings), stats, java.util.List.of());
   }
 
   RealServerStatus decodeDest(Message m, AddressFamily serviceFamily) {
-    Attributes top = m.attributes(Netlink.GENL_HEADER_LENGTH, CMD_ATTR_MAX, "IPVS dest reply");
-    Attributes a = top.nested(CMD_ATTR_DEST, DEST_ATTR_MAX, "IPVS real server");
+    top.resetFrom(m, Netlink.GENL_HEADER_LENGTH);
+    Attributes a = dest.resetNested(top, CMD_ATTR_DEST);
     AddressFamily family =
         a.has(DEST_ATTR_ADDR_FAMILY)
             ? family(a.u16(DEST_ATTR_ADDR_FAMILY), "IPVS real server")
@@ -181,11 +187,13 @@ final class IpvsCodec {
     } catch (IllegalArgumentException e) {
       throw new io.kipvs.netlink.NetlinkDecodeException("IPVS real server", e.getMessage());
     }
+    int tunnelType = a.u8(DEST_ATTR_TUN_TYPE, 0);
+    int tunnelPort = a.has(DEST_ATTR_TUN_PORT) ? a.u16be(DEST_ATTR_TUN_PORT) : 0;
+    int tunnelFlags = a.u16(DEST_ATTR_TUN_FLAGS, 0);
     TunnelSettings tunnel =
-        new TunnelSettings(
-            a.u8(DEST_ATTR_TUN_TYPE, 0),
-            a.has(DEST_ATTR_TUN_PORT) ? a.u16be(DEST_ATTR_TUN_PORT) : 0,
-            a.u16(DEST_ATTR_TUN_FLAGS, 0));
+        tunnelType == 0 && tunnelPort == 0 && tunnelFlags == 0
+            ? TunnelSettings.IPIP
+            : new TunnelSettings(tunnelType, tunnelPort, tunnelFlags);
     RealServerSettings settings =
         new RealServerSettings(
             forwarding,
@@ -198,7 +206,7 @@ final class IpvsCodec {
         a.u32(DEST_ATTR_ACTIVE_CONNS, 0),
         a.u32(DEST_ATTR_INACT_CONNS, 0),
         a.u32(DEST_ATTR_PERSIST_CONNS, 0),
-        stats(a, DEST_ATTR_STATS64, DEST_ATTR_STATS, "IPVS real server stats"));
+        stats(a, DEST_ATTR_STATS64, DEST_ATTR_STATS));
   }
 
   IpvsInfo decodeInfo(Message m) {
@@ -214,9 +222,12 @@ final class IpvsCodec {
         a.u32(CMD_ATTR_TIMEOUT_UDP, 0));
   }
 
-  private static Stats stats(Attributes a, int stats64, int stats32, String context) {
+  private Stats stats(Attributes a, int stats64, int stats32) {
     if (a.has(stats64)) {
-      Attributes s = a.nested(stats64, STATS_ATTR_MAX, context);
+      Attributes s = counters.resetNested(a, stats64);
+      if (allZero(s)) {
+        return Stats.ZERO;
+      }
       return new Stats(
           s.u64(STATS_ATTR_CONNS, 0),
           s.u64(STATS_ATTR_INPKTS, 0),
@@ -230,7 +241,7 @@ final class IpvsCodec {
           s.u64(STATS_ATTR_OUTBPS, 0));
     }
     if (a.has(stats32)) {
-      Attributes s = a.nested(stats32, STATS_ATTR_MAX, context);
+      Attributes s = counters.resetNested(a, stats32);
       return new Stats(
           Integer.toUnsignedLong(s.u32(STATS_ATTR_CONNS, 0)),
           Integer.toUnsignedLong(s.u32(STATS_ATTR_INPKTS, 0)),
@@ -244,6 +255,16 @@ final class IpvsCodec {
           Integer.toUnsignedLong(s.u32(STATS_ATTR_OUTBPS, 0)));
     }
     return Stats.ZERO;
+  }
+
+  /** Idle services and real servers report all-zero counters: share one value for them. */
+  private static boolean allZero(Attributes s) {
+    for (int type = STATS_ATTR_CONNS; type <= STATS_ATTR_OUTBPS; type++) {
+      if (s.u64(type, 0) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static AddressFamily family(int number, String context) {

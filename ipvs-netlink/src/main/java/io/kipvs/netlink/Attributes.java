@@ -12,17 +12,43 @@ import java.util.Arrays;
  * an index error. Types above {@code maxType} are skipped (newer kernels add attributes).
  */
 public final class Attributes {
-  private final ByteBuffer buffer;
+  private ByteBuffer buffer;
   private final int[] offsets;
   private final int[] lengths;
   private final String context;
 
-  private Attributes(ByteBuffer buffer, int maxType, String context) {
-    this.buffer = buffer;
+  /**
+   * An empty table for attribute types up to {@code maxType}, to be filled by {@link #reset}; a
+   * decoder that reads many messages reuses one table per nesting level instead of allocating.
+   */
+  public Attributes(int maxType, String context) {
     this.offsets = new int[maxType + 1];
     this.lengths = new int[maxType + 1];
     Arrays.fill(offsets, -1);
     this.context = context;
+  }
+
+  /** Parses the attributes in {@code buffer[offset, offset + length)} into this table. */
+  public Attributes reset(ByteBuffer buffer, int offset, int length) {
+    this.buffer = buffer;
+    Arrays.fill(offsets, -1);
+    fill(this, buffer, offset, length);
+    return this;
+  }
+
+  /** Parses the attributes nested in attribute {@code type} of {@code parent} into this table. */
+  public Attributes resetNested(Attributes parent, int type) {
+    int offset = parent.at(type, 0);
+    return reset(parent.buffer, offset, parent.lengths[type]);
+  }
+
+  /** Parses the attributes after a message's fixed header into this table. */
+  public Attributes resetFrom(Message message, int fixedLength) {
+    message.requirePayload(fixedLength, context);
+    return reset(
+        message.buffer(),
+        message.payloadOffset() + fixedLength,
+        message.payloadLength() - fixedLength);
   }
 
   /**
@@ -32,7 +58,12 @@ public final class Attributes {
    */
   public static Attributes parse(
       ByteBuffer buffer, int offset, int length, int maxType, String context) {
-    Attributes attributes = new Attributes(buffer, maxType, context);
+    return new Attributes(maxType, context).reset(buffer, offset, length);
+  }
+
+  private static void fill(Attributes attributes, ByteBuffer buffer, int offset, int length) {
+    String context = attributes.context;
+    int maxType = attributes.offsets.length - 1;
     int end = offset + length;
     if (offset < 0 || length < 0 || end > buffer.limit()) {
       throw new NetlinkDecodeException(
@@ -70,7 +101,6 @@ public final class Attributes {
       throw new NetlinkDecodeException(
           context, (end - position) + " trailing bytes after the last attribute");
     }
-    return attributes;
   }
 
   public boolean has(int type) {

@@ -264,7 +264,7 @@ class IpvsCodecTest {
     String overlong = KERNEL_SERVICE.replaceFirst("88 00 01 80", "f4 00 01 80");
     assertThatThrownBy(() -> codec.decodeService(Hex.message(overlong)))
         .isInstanceOf(NetlinkDecodeException.class)
-        .hasMessageContaining("IPVS service reply");
+        .hasMessageContaining("IPVS reply");
     // address family 7 does not exist
     String badFamily = KERNEL_SERVICE.replaceFirst("06 00 01 00 0a 00", "06 00 01 00 07 00");
     assertThatThrownBy(() -> codec.decodeService(Hex.message(badFamily)))

@@ -9,6 +9,7 @@ import io.kipvs.e2e.testbed.TestbedExtension;
 import io.kipvs.ipvs.tool.IpvsadmFormat;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,6 +172,28 @@ class IpvsClientNodeTest {
 
     assertThat(loops.get("shared")).isEqualTo("finished=true failures=0 left=0");
     assertThat(loops.get("separate")).isEqualTo("finished=true failures=0 left=0");
+  }
+
+  @Test
+  void withoutCapNetAdminTheErrorSaysSo() throws IOException {
+    // root without CAP_NET_ADMIN: it can still read the class path, but not change IPVS
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String out = Node.OUTPUT_DIR_IN_NODE + "/eperm.txt";
+    node.run(
+        "setpriv --bounding-set=-net_admin --inh-caps=-net_admin "
+            + java
+            + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
+            + System.getProperty("java.class.path")
+            + "' "
+            + NetlinkProbe.class.getName()
+            + " flush "
+            + out,
+        JVM_DEADLINE);
+
+    assertThat(Files.readString(node.outputDir().resolve("eperm.txt")))
+        .isEqualTo(
+            "1|IPVS_CMD_FLUSH: EPERM (operation not permitted) (the process needs"
+                + " CAP_NET_ADMIN)");
   }
 
   private static String[] concat(String first, List<String> rest) {

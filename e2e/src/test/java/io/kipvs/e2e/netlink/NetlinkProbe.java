@@ -48,6 +48,7 @@ public final class NetlinkProbe {
           case "errors" -> errors();
           case "misc" -> misc();
           case "open" -> open();
+          case "flush" -> flush();
           case "rtnl" -> rtnl(args[2]);
           case "bench-write" ->
               benchWrite(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
@@ -179,6 +180,16 @@ public final class NetlinkProbe {
       return "opened " + client.info().versionString();
     } catch (NetlinkException e) {
       return e.getClass().getSimpleName() + "|" + e.getMessage();
+    }
+  }
+
+  /** Flushes the table: "flushed", or the exception's errno and message. */
+  private static String flush() {
+    try (IpvsClient client = IpvsClient.open()) {
+      client.flush();
+      return "flushed";
+    } catch (NetlinkException e) {
+      return e.errno() + "|" + e.getMessage();
     }
   }
 
