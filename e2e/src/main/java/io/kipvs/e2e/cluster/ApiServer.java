@@ -10,63 +10,64 @@ import okhttp3.mockwebserver.MockWebServer;
 
 /**
  * fabric8's mock Kubernetes API server in CRUD mode on the host's loopback, plain HTTP. Nodes reach
- * it through slirp at {@link #urlFromNode()}. It can be stopped and started again on the same port
- * with its objects kept, to play an API server outage.
+ * it through slirp at {@link #urlFromNode()}, by way of a forwarder that can play an outage: {@link
+ * #stop()} resets the nodes' connections and refuses new ones, {@link #restart()} serves again on
+ * the same port with every object kept. The test's own {@link #client()} talks to the server
+ * directly, as the control plane would.
  */
 public final class ApiServer implements AutoCloseable {
   /** Where a node's slirp link reaches the host's loopback. */
   public static final String HOST_FROM_NODE = "10.0.2.2";
 
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
-  private final int port;
-  private KubernetesMockServer server;
-  private KubernetesClient client;
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final OutageProxy proxy;
 
   private ApiServer() {
-    server = newServer();
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    port = server.getPort();
     client = server.createClient();
+    proxy = new OutageProxy(server.getPort());
   }
 
   public static ApiServer start() {
     return new ApiServer();
   }
 
-  private KubernetesMockServer newServer() {
-    return new KubernetesMockServer(
-        new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-  }
-
   /** A client on the host, for the test to create and change objects. */
-  public synchronized KubernetesClient client() {
+  public KubernetesClient client() {
     return client;
   }
 
+  /** The port nodes connect to (on the host's loopback). */
   public int port() {
-    return port;
+    return proxy.port();
   }
 
   /** The API server's URL as a node sees it, for kube-proxy's --master flag. */
   public String urlFromNode() {
-    return "http://" + HOST_FROM_NODE + ":" + port;
+    return "http://" + HOST_FROM_NODE + ":" + port();
   }
 
-  /** Stops serving (open watches break, connections are refused); objects are kept. */
-  public synchronized void stop() {
-    client.close();
-    server.destroy();
+  /** An outage as nodes see it: their connections are reset and new ones refused. */
+  public void stop() {
+    proxy.cut();
   }
 
-  /** Serves again on the same port, with the objects it had. */
-  public synchronized void restart() {
-    server = newServer();
-    server.init(InetAddress.getLoopbackAddress(), port);
-    client = server.createClient();
+  /** Ends the outage: nodes can connect again, and find every object the server had. */
+  public void restart() {
+    proxy.resume();
   }
 
   @Override
-  public synchronized void close() {
+  public void close() {
+    proxy.close();
     client.close();
     server.destroy();
   }

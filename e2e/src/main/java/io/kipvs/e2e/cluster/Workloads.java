@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.e2e.testbed.Pod;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes Kubernetes objects the way a real control plane would for pods of the test bed: Node
@@ -23,14 +24,15 @@ import java.util.Map;
 public final class Workloads {
   public static final String NAMESPACE = "default";
 
-  private final KubernetesClient client;
+  private final Supplier<KubernetesClient> clients;
 
-  public Workloads(KubernetesClient client) {
-    this.client = client;
+  /** Objects written through the client that {@code clients} gives at each call. */
+  public Workloads(Supplier<KubernetesClient> clients) {
+    this.clients = clients;
   }
 
   public KubernetesClient client() {
-    return client;
+    return clients.get();
   }
 
   /** The Node object of a test bed node, with its switch address as InternalIP. */
@@ -54,7 +56,7 @@ public final class Workloads {
                     .withAddress(a)
                     .endAddress()
                     .endStatus());
-    return client.nodes().resource(builder.build()).createOr(r -> r.update());
+    return client().nodes().resource(builder.build()).createOr(r -> r.update());
   }
 
   /** A ClusterIP service with one TCP port named "http" to the pods' HTTP port. */
@@ -64,7 +66,7 @@ public final class Workloads {
 
   /** A service of any shape; the builder starts from {@link #serviceBuilder}. */
   public Service apply(Service service) {
-    return client.services().inNamespace(NAMESPACE).resource(service).createOr(r -> r.update());
+    return client().services().inNamespace(NAMESPACE).resource(service).createOr(r -> r.update());
   }
 
   public ServiceBuilder serviceBuilder(String name, String clusterIp, ServicePort... ports) {
@@ -140,7 +142,7 @@ public final class Workloads {
             .withPort(port)
             .endPort()
             .build();
-    return client
+    return client()
         .discovery()
         .v1()
         .endpointSlices()
@@ -163,8 +165,8 @@ public final class Workloads {
   }
 
   public void deleteService(String name) {
-    client.services().inNamespace(NAMESPACE).withName(name).delete();
-    client
+    client().services().inNamespace(NAMESPACE).withName(name).delete();
+    client()
         .discovery()
         .v1()
         .endpointSlices()

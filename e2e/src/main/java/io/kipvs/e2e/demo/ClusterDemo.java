@@ -34,7 +34,7 @@ public final class ClusterDemo {
       Node node1 = nodes.get(0);
       Node node2 = nodes.get(1);
 
-      Workloads k8s = new Workloads(api.client());
+      Workloads k8s = new Workloads(api::client);
       nodes.forEach(n -> k8s.node(n, "zone-a"));
       Pod web1 = node1.addPod("web-1");
       Pod web2 = node2.addPod("web-2");

@@ -47,7 +47,7 @@ class DaemonOnNodeTest {
     node = testbed.startNode(NodeOptions.named("kipvs").withHostLink());
     a = node.addPod("web-a");
     b = node.addPod("web-b");
-    k8s = new Workloads(api.client());
+    k8s = new Workloads(api::client);
     k8s.node(node, "zone-a");
     k8s.clusterIpService("web", VIP, 80);
     k8s.httpEndpoints("web", List.of(a, b));
