@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Interim main job (./kipvs demo [requests]): boots one user-mode-linux node with the e2e test kit,
-# adds two pods, balances a virtual server over them with ipvsadm, prints `ipvsadm -Ln` and which
-# pod answered how many requests, then tears everything down. Ctrl-C leaves no process behind:
-# the JVM's shutdown hook ends the node, and a node whose console closes halts itself.
+# The main job (./kipvs demo [requests]): boots two user-mode-linux nodes with the e2e test kit,
+# fills fabric8's mock API server with a sample application (web and db Services with pods), runs
+# kipvs on each node as the DaemonSet does, prints `ipvsadm -Ln` of each node and which pod
+# answered how many requests, then tears everything down. Ctrl-C leaves no process behind: the
+# JVM's shutdown hook ends the nodes, and a node whose console closes halts itself.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 E2E_JAR="$ROOT/e2e/target/e2e-0.1.0-SNAPSHOT.jar"
@@ -15,4 +16,4 @@ fi
 
 exec java -cp "$E2E_JAR:$(cat "$CLASSPATH_FILE")" \
   -Dkipvs.testbed.dir="$ROOT/e2e/target/testbed" \
-  io.kipvs.e2e.demo.NodeDemo "$@"
+  io.kipvs.e2e.demo.ClusterDemo "$@"

@@ -19,6 +19,14 @@ public final class ApiServer implements AutoCloseable {
   /** Where a node's slirp link reaches the host's loopback. */
   public static final String HOST_FROM_NODE = "10.0.2.2";
 
+  /** Held so that its level sticks: MockWebServer logs every request at INFO. */
+  private static final java.util.logging.Logger MOCK_WEB_SERVER_LOG =
+      java.util.logging.Logger.getLogger(MockWebServer.class.getName());
+
+  static {
+    MOCK_WEB_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final OutageProxy proxy;
