@@ -60,14 +60,15 @@ class InformerClusterWatchTest {
 
   @Test
   void servicesAndSlicesCreatedUpdatedAndDeleted() throws InterruptedException {
+    // Registered before the changes: events may be tracked before any later line runs.
+    java.util.concurrent.CountDownLatch signalled = new java.util.concurrent.CountDownLatch(1);
+    watch.addChangeListener(signalled::countDown);
     create(simpleService("ns", "web", "10.96.0.1"));
     create(simpleService("ns", "api", "10.96.0.2"));
     create(simpleService("other", "db", "10.96.0.3"));
     create(slice("ns", "web-1", "web", ep("10.0.0.1/R"), ep("10.0.0.2/RL")).build());
     create(slice("other", "db-1", "db", ep("10.0.1.1/R")).build());
 
-    java.util.concurrent.CountDownLatch signalled = new java.util.concurrent.CountDownLatch(1);
-    watch.addChangeListener(signalled::countDown);
     var created =
         collector.awaitSnapshot(
             s ->
