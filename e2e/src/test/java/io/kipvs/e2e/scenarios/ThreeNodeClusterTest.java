@@ -301,9 +301,11 @@ class ThreeNodeClusterTest {
         .untilAsserted(() -> assertThat(realServersOf(node1, "10.96.7.10:80")).hasSize(2));
     String before = node1.run("ipvsadm -Sn");
 
+    // A refused, reset or blackholed request fails; 10 s leave room for a node whose one CPU
+    // is busy starting the daemon's JVM.
     node1.run(
         "(i=0; while [ $i -lt 400 ]; do"
-            + " curl -s --max-time 3 http://10.96.7.10/ >/dev/null && echo ok || echo fail$?;"
+            + " curl -s --max-time 10 http://10.96.7.10/ >/dev/null && echo ok || echo fail$?;"
             + " i=$((i+1)); sleep 0.05; done > /run/out/steady.txt; echo done >> /run/out/steady.txt) &");
     KipvsDaemon daemon = daemons.get(0);
     daemon.kill();
