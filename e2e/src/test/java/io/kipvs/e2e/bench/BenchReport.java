@@ -27,11 +27,11 @@ final class BenchReport {
         out,
         "**full sync: daemon start to complete kernel state**",
         r -> bold(ms(r.startToComplete())));
-    row(out, "- JVM start and daemon start-up", r -> ms(r.startup()));
+    row(out, "- JVM start to informers started", r -> ms(r.startup()));
     row(out, "- listing (informers' first list)", r -> ms(r.listing()));
     row(
         out,
-        "- wait for the sync loop",
+        "- listed to full sync start (proxier start-up)",
         r -> ms(r.startToComplete() - r.startup() - r.listing() - r.fullSync()));
     row(out, "- first full sync, total", r -> ms(r.fullSync()));
     String[] phases = {
@@ -77,8 +77,24 @@ final class BenchReport {
         r -> String.format("%.1f ms (%d)", r.percentileMillis(100), r.latenciesMicros().size()));
     row(
         out,
-        "a periodic full sync ran during the changes",
-        r -> r.fullSyncDuringChanges() ? "yes" : "no");
+        "- of which the API write on the host: p50 / p99",
+        r ->
+            String.format(
+                "%.1f / %.1f ms",
+                ScaleResult.percentile(r.apiWriteMicros(), 50),
+                ScaleResult.percentile(r.apiWriteMicros(), 99)));
+    row(
+        out,
+        "changes that overlapped a periodic full sync",
+        r -> Integer.toString(r.latenciesMicros().size() - r.quietLatenciesMicros().size()));
+    row(
+        out,
+        "change latency without those: p50 / p99",
+        r ->
+            String.format(
+                "%.1f / %.1f ms",
+                ScaleResult.percentile(r.quietLatenciesMicros(), 50),
+                ScaleResult.percentile(r.quietLatenciesMicros(), 99)));
     row(
         out,
         "daemon metric network_programming_duration: mean (n, ≤0.25 s)",

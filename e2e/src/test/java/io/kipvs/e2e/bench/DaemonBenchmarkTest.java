@@ -8,6 +8,8 @@ import io.kipvs.e2e.testbed.TestbedExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -22,6 +24,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class DaemonBenchmarkTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
+
+  // The mock server logs every request at INFO: 20,000 creates would bury the table.
+  private static final Logger MOCK_SERVER_LOG =
+      Logger.getLogger("okhttp3.mockwebserver.MockWebServer");
+
+  static {
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
+  }
 
   @Test
   @EnabledIfSystemProperty(named = "kipvs.bench", matches = "true")

@@ -15,7 +15,10 @@ import java.util.Optional;
  * @param fullSync the first full sync as a whole
  * @param operations IPVS operations the first full sync sent; {@code failed} of them failed
  * @param latenciesMicros change latencies, API write to visible in the kernel, sorted
+ * @param apiWriteMicros how long each API write took on the host (part of the latency), sorted
  * @param metricProgramming the daemon's network programming histogram over the changes
+ * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
+ *     sync (which holds the sync loop), sorted
  * @param idle one idle periodic resync, when measured
  * @param rssKiB VmRSS after the first full sync
  * @param liveHeapBytes heap in use right after a full GC
@@ -34,8 +37,9 @@ record ScaleResult(
     long operations,
     long failed,
     List<Long> latenciesMicros,
+    List<Long> apiWriteMicros,
     Programming metricProgramming,
-    boolean fullSyncDuringChanges,
+    List<Long> quietLatenciesMicros,
     Optional<Idle> idle,
     long rssKiB,
     long liveHeapBytes,
@@ -65,10 +69,14 @@ record ScaleResult(
   }
 
   double percentileMillis(double p) {
-    if (latenciesMicros.isEmpty()) {
+    return percentile(latenciesMicros, p);
+  }
+
+  static double percentile(List<Long> sortedMicros, double p) {
+    if (sortedMicros.isEmpty()) {
       return Double.NaN;
     }
-    int rank = (int) Math.ceil(p / 100.0 * latenciesMicros.size()) - 1;
-    return latenciesMicros.get(Math.max(0, rank)) / 1000.0;
+    int rank = (int) Math.ceil(p / 100.0 * sortedMicros.size()) - 1;
+    return sortedMicros.get(Math.max(0, rank)) / 1000.0;
   }
 }

@@ -27,7 +27,8 @@ final class ScaleRun {
   static final Pattern FULL_SYNC =
       Pattern.compile("Full sync took (\\d+) ms: (\\d+) IPVS operations, (\\d+) failed");
   static final Pattern PHASE = Pattern.compile("(?:: |, )([A-Za-z0-9 -]+?) (\\d+) ms");
-  static final Pattern INFORMERS = Pattern.compile("informers synced with \\S+ after (\\d+) ms");
+  static final Pattern INFORMERS =
+      Pattern.compile("Informers listed \\d+ services and \\d+ endpoint slices in (\\d+) ms");
   private static final String PROGRAMMING = "kubeproxy_network_programming_duration_seconds";
   private static final Duration LONG = Duration.ofMinutes(15);
 
@@ -90,9 +91,15 @@ final class ScaleRun {
         long heap = liveHeap(daemon);
         Optional<ScaleResult.Idle> idle =
             settings.idleAt(services) ? Optional.of(idleResync(daemon)) : Optional.empty();
-        int syncsBefore = count(daemon, FULL_SYNC);
         Latencies lat = changes(cluster);
-        boolean overlap = count(daemon, FULL_SYNC) != syncsBefore;
+        List<long[]> fullSyncs = fullSyncIntervals(daemon);
+        List<Long> quiet = new ArrayList<>();
+        for (long[] c : lat.windows()) {
+          if (fullSyncs.stream().noneMatch(f -> f[0] < c[1] && c[0] < f[1])) {
+            quiet.add(c[1] - c[0]);
+          }
+        }
+        Collections.sort(quiet);
 
         daemon.terminate();
         daemon.awaitExit(Duration.ofMinutes(2));
@@ -109,8 +116,9 @@ final class ScaleRun {
             ops,
             failed,
             lat.micros(),
+            lat.apiMicros(),
             lat.programming(),
-            overlap,
+            List.copyOf(quiet),
             idle,
             rss,
             heap,
@@ -149,7 +157,28 @@ final class ScaleRun {
         phases.substring(phases.indexOf("snapshot")));
   }
 
-  private record Latencies(List<Long> micros, ScaleResult.Programming programming) {}
+  /** Latencies (sorted), API call times (sorted), and each change's [write, seen] in epoch µs. */
+  private record Latencies(
+      List<Long> micros,
+      List<Long> apiMicros,
+      List<long[]> windows,
+      ScaleResult.Programming programming) {}
+
+  /** Each full sync's [start, end] in epoch µs, from its log line's time and duration. */
+  private static List<long[]> fullSyncIntervals(JavaProcess daemon) {
+    List<long[]> intervals = new ArrayList<>();
+    for (String line : lines(daemon, FULL_SYNC)) {
+      Matcher m = FULL_SYNC.matcher(line);
+      m.find();
+      long end = micros(timeOf(line));
+      intervals.add(new long[] {end - Long.parseLong(m.group(1)) * 1000 - 1000, end + 1000});
+    }
+    return intervals;
+  }
+
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
+  }
 
   /**
    * The endpoint changes, one at a time: the host writes the slice (time taken just before the
@@ -187,12 +216,17 @@ final class ScaleRun {
     awaitInFile(seenFile, "ready", Duration.ofSeconds(120), probe);
     PromText before = metrics();
     List<Long> micros = new ArrayList<>();
+    List<Long> api = new ArrayList<>();
+    List<long[]> windows = new ArrayList<>();
     for (int k = 0; k < changes; k++) {
       Instant write = Instant.now();
+      long call = System.nanoTime();
       cluster.replaceLastEndpoint(targets.get(k), BenchCluster.replacementIp(k), write);
+      api.add((System.nanoTime() - call) / 1000);
       String seen = awaitInFile(seenFile, "seen " + k + " ", Duration.ofSeconds(120), probe);
       long seenMicros = Long.parseLong(seen.substring(seen.lastIndexOf(' ') + 1));
-      micros.add(seenMicros - (write.getEpochSecond() * 1_000_000 + write.getNano() / 1000));
+      micros.add(seenMicros - micros(write));
+      windows.add(new long[] {micros(write), seenMicros});
       // A pause between changes, so that each is one sync, as spaced-out changes are.
       Thread.sleep(20);
     }
@@ -206,7 +240,8 @@ final class ScaleRun {
                 after.value(PROGRAMMING + "_bucket{le=\"0.25\"}")
                     - before.value(PROGRAMMING + "_bucket{le=\"0.25\"}")));
     Collections.sort(micros);
-    return new Latencies(List.copyOf(micros), programming);
+    Collections.sort(api);
+    return new Latencies(List.copyOf(micros), List.copyOf(api), List.copyOf(windows), programming);
   }
 
   /** {@code ipvsadm -Sn} of the final table, flushed, restored with {@code ipvsadm -R}. */
