@@ -170,7 +170,8 @@ final class InformerClusterWatch implements ClusterWatch {
         if (left <= 0) {
           return false;
         }
-        // Woken by each delivery; the bound only guards against a missed store change.
+        // Polled, not woken by each delivery: each check walks every store, so a wake-up per
+        // delivery made the first list quadratic (11 s for 20,000 objects in a UML node).
         TimeUnit.NANOSECONDS.timedWait(
             deliveries, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
       }
@@ -274,9 +275,6 @@ final class InformerClusterWatch implements ClusterWatch {
         delivered.add(key);
       } else {
         delivered.remove(key);
-      }
-      synchronized (deliveries) {
-        deliveries.notifyAll();
       }
     }
 
