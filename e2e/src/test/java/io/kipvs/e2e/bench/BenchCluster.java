@@ -6,15 +6,20 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.kipvs.e2e.cluster.Workloads;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 
 /**
  * The benchmark's cluster in the mock API server: {@code services} ClusterIP services of one TCP
@@ -32,6 +37,8 @@ final class BenchCluster {
   private final Workloads k8s;
   private final int services;
   private final int endpoints;
+  // Updates carry the version they replace, so that each is one PUT (no GET first).
+  private final Map<Integer, String> sliceVersions = new ConcurrentHashMap<>();
 
   BenchCluster(KubernetesClient client, int services, int endpoints) {
     this.client = client;
@@ -94,13 +101,15 @@ final class BenchCluster {
     for (int j = 0; j < endpoints; j++) {
       ips.add(endpointIp(i, j, endpoints));
     }
-    client
-        .discovery()
-        .v1()
-        .endpointSlices()
-        .inNamespace(Workloads.NAMESPACE)
-        .resource(slice(i, ips, null))
-        .create();
+    EndpointSlice created =
+        client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inNamespace(Workloads.NAMESPACE)
+            .resource(slice(i, ips, null))
+            .create();
+    sliceVersions.put(i, created.getMetadata().getResourceVersion());
   }
 
   /**
@@ -113,13 +122,45 @@ final class BenchCluster {
       ips.add(endpointIp(service, j, endpoints));
     }
     ips.add(newIp);
-    client
+    EndpointSlice slice = slice(service, ips, trigger);
+    slice.getMetadata().setResourceVersion(sliceVersions.get(service));
+    EndpointSlice updated =
+        client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inNamespace(Workloads.NAMESPACE)
+            .resource(slice)
+            .update();
+    sliceVersions.put(service, updated.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Watches the slices from the host, as the daemon does from the node: {@code arrived} gets each
+   * modified slice's name and the epoch microseconds its event reached the host, i.e. just after
+   * the API server committed the write and sent it to every watcher.
+   */
+  Watch watchSliceUpdates(BiConsumer<String, Long> arrived) {
+    return client
         .discovery()
         .v1()
         .endpointSlices()
         .inNamespace(Workloads.NAMESPACE)
-        .resource(slice(service, ips, trigger))
-        .update();
+        .watch(
+            new Watcher<EndpointSlice>() {
+              @Override
+              public void eventReceived(Action action, EndpointSlice slice) {
+                Instant now = Instant.now();
+                if (action == Action.MODIFIED) {
+                  arrived.accept(
+                      slice.getMetadata().getName(),
+                      now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
+                }
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
   }
 
   private EndpointSlice slice(int service, List<String> ips, Instant trigger) {

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param fullSync the first full sync as a whole
  * @param operations IPVS operations the first full sync sent; {@code failed} of them failed
  * @param latenciesMicros change latencies, API write to visible in the kernel, sorted
+ * @param fromCommitMicros change latencies from the moment the host's own watch saw the write (the
+ *     API server's commit) to visible in the kernel, sorted
  * @param apiWriteMicros how long each API write took on the host (part of the latency), sorted
  * @param metricProgramming the daemon's network programming histogram over the changes
  * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
@@ -37,6 +39,7 @@ record ScaleResult(
     long operations,
     long failed,
     List<Long> latenciesMicros,
+    List<Long> fromCommitMicros,
     List<Long> apiWriteMicros,
     Programming metricProgramming,
     List<Long> quietLatenciesMicros,

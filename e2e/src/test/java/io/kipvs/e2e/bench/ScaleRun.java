@@ -1,5 +1,6 @@
 package io.kipvs.e2e.bench;
 
+import io.fabric8.kubernetes.client.Watch;
 import io.kipvs.e2e.cluster.ApiServer;
 import io.kipvs.e2e.cluster.KipvsDaemon;
 import io.kipvs.e2e.cluster.Workloads;
@@ -14,7 +15,9 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -89,6 +92,9 @@ final class ScaleRun {
 
         long rss = rssKiB(daemon);
         long heap = liveHeap(daemon);
+        if (settings.idleAt(services)) {
+          log("heap histogram after a full GC (top classes):%n%s", heapHistogram(daemon));
+        }
         Optional<ScaleResult.Idle> idle =
             settings.idleAt(services) ? Optional.of(idleResync(daemon)) : Optional.empty();
         Latencies lat = changes(cluster);
@@ -116,6 +122,7 @@ final class ScaleRun {
             ops,
             failed,
             lat.micros(),
+            lat.fromCommitMicros(),
             lat.apiMicros(),
             lat.programming(),
             List.copyOf(quiet),
@@ -160,9 +167,25 @@ final class ScaleRun {
   /** Latencies (sorted), API call times (sorted), and each change's [write, seen] in epoch µs. */
   private record Latencies(
       List<Long> micros,
+      List<Long> fromCommitMicros,
       List<Long> apiMicros,
       List<long[]> windows,
       ScaleResult.Programming programming) {}
+
+  /** When the host's watch saw this slice modified, after the write started (epoch µs). */
+  private static long awaitCommit(Map<String, Long> committed, String slice, Instant write) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      Long at = committed.get(slice);
+      if (at != null && at >= micros(write)) {
+        return at;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the host's watch did not see " + slice + " modified");
+      }
+      sleep(1);
+    }
+  }
 
   /** Each full sync's [start, end] in epoch µs, from its log line's time and duration. */
   private static List<long[]> fullSyncIntervals(JavaProcess daemon) {
@@ -214,7 +237,10 @@ final class ScaleRun {
                 Node.OUTPUT_DIR_IN_NODE + "/seen-" + services,
                 "120"));
     awaitInFile(seenFile, "ready", Duration.ofSeconds(120), probe);
+    Map<String, Long> committed = new ConcurrentHashMap<>();
+    Watch watch = cluster.watchSliceUpdates(committed::put);
     PromText before = metrics();
+    List<Long> fromCommit = new ArrayList<>();
     List<Long> micros = new ArrayList<>();
     List<Long> api = new ArrayList<>();
     List<long[]> windows = new ArrayList<>();
@@ -227,10 +253,13 @@ final class ScaleRun {
       long seenMicros = Long.parseLong(seen.substring(seen.lastIndexOf(' ') + 1));
       micros.add(seenMicros - micros(write));
       windows.add(new long[] {micros(write), seenMicros});
+      fromCommit.add(seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
       // A pause between changes, so that each is one sync, as spaced-out changes are.
       Thread.sleep(20);
     }
     probe.awaitExit(Duration.ofSeconds(60));
+    watch.close();
+    Collections.sort(fromCommit);
     PromText after = metrics();
     ScaleResult.Programming programming =
         new ScaleResult.Programming(
@@ -241,7 +270,12 @@ final class ScaleRun {
                     - before.value(PROGRAMMING + "_bucket{le=\"0.25\"}")));
     Collections.sort(micros);
     Collections.sort(api);
-    return new Latencies(List.copyOf(micros), List.copyOf(api), List.copyOf(windows), programming);
+    return new Latencies(
+        List.copyOf(micros),
+        List.copyOf(fromCommit),
+        List.copyOf(api),
+        List.copyOf(windows),
+        programming);
   }
 
   /** {@code ipvsadm -Sn} of the final table, flushed, restored with {@code ipvsadm -R}. */
@@ -290,6 +324,12 @@ final class ScaleRun {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     node.run(jcmd + " " + daemon.pid() + " GC.run", Duration.ofMinutes(2));
     return Math.round(metrics().sum("jvm_memory_used_bytes{area=\"heap\"}"));
+  }
+
+  private String heapHistogram(JavaProcess daemon) {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    return node.run(
+        jcmd + " " + daemon.pid() + " GC.class_histogram | head -22", Duration.ofMinutes(2));
   }
 
   /** utime + stime, cutime + cstime (clock ticks), and the ticks per second. */
