@@ -102,7 +102,17 @@ final class InformerClusterWatch implements ClusterWatch {
       informers.get(i).exceptionHandler((started, failure) -> retryAfter(what, started, failure));
     }
     handlers = List.of(serviceHandler, sliceHandler, nodeHandler);
+    long startNanos = System.nanoTime();
     listed = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
+    // How long the first list takes is worth seeing at scale (BENCHMARKS.md).
+    CompletableFuture.allOf(listed.toArray(CompletableFuture[]::new))
+        .thenRun(
+            () ->
+                LOG.info(
+                    "Informers listed {} services and {} endpoint slices in {} ms",
+                    services.getStore().listKeys().size(),
+                    slices.getStore().listKeys().size(),
+                    (System.nanoTime() - startNanos) / 1_000_000));
   }
 
   /**

@@ -180,8 +180,10 @@ final class SyncLoop {
     lastSync = start;
     lastFull = start;
     try {
+      long t0 = System.nanoTime();
       ClusterChanges changes = takeChanges();
       ClusterSnapshot snapshot = changes.snapshot();
+      long tSnapshot = System.nanoTime();
       node = link.nodeContext(settings.nodePortAddresses(), settings.scheduler());
       index.clear();
       Map<ServiceName, List<ServicePort>> byService = new HashMap<>();
@@ -192,23 +194,44 @@ final class SyncLoop {
         index.put(
             e.getKey(), Optional.of(DesiredStateBuilder.build(e.getKey(), e.getValue(), node)));
       }
+      long tDesired = System.nanoTime();
       dirty.clear();
       bound.clear();
       bound.addAll(link.addresses());
       bindMissing(index.addresses());
+      long tAddresses = System.nanoTime();
       List<VirtualServerStatus> dump = ipvs.dumpAll();
       view.reset(dump);
       drains.takeDeleted();
       IpvsPlan plan = IpvsPlanner.plan(index.virtualServers(), dump, owned);
+      long tRead = System.nanoTime();
       int failures = apply(plan, Map.of());
+      long tWrite = System.nanoTime();
       unbindStale(new ArrayList<>(bound));
       boolean nfOk = netfilter.syncIpsets(index, Optional.empty());
+      long tIpsets = System.nanoTime();
       nfOk &= netfilter.syncIptables(index, true);
+      long tIptables = System.nanoTime();
+      // The phases of a full sync, so that its cost at scale can be told apart (BENCHMARKS.md).
+      LOG.info(
+          "Full sync phases: snapshot {} ms, desired state {} ms, kube-ipvs0 addresses {} ms,"
+              + " IPVS read and plan {} ms, IPVS write {} ms, ipsets {} ms, iptables {} ms",
+          millis(t0, tSnapshot),
+          millis(tSnapshot, tDesired),
+          millis(tDesired, tAddresses),
+          millis(tAddresses, tRead),
+          millis(tRead, tWrite),
+          millis(tWrite, tIpsets),
+          millis(tIpsets, tIptables));
       finish(changes, start, plan, failures, nfOk, true);
     } catch (RuntimeException e) {
       LOG.error("Full sync failed; retrying", e);
       fullSoon();
     }
+  }
+
+  private static long millis(long fromNanos, long toNanos) {
+    return (toNanos - fromNanos) / 1_000_000;
   }
 
   /** Only the changed (and previously failed) services, against what was written. */

@@ -1,0 +1,85 @@
+package io.kipvs.e2e.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one scale of the benchmark measured. Times in milliseconds unless named otherwise.
+ *
+ * @param populate creating the services and slices in the mock API server (not timed otherwise)
+ * @param startToComplete from starting the daemon's JVM to the end of its first full sync
+ * @param startup JVM start until the informers started (start-to-complete minus everything else)
+ * @param listing the informers' first list, as the daemon logs it
+ * @param phases the first full sync's phases, as the daemon logs them (name to ms)
+ * @param fullSync the first full sync as a whole
+ * @param operations IPVS operations the first full sync sent; {@code failed} of them failed
+ * @param latenciesMicros change latencies, API write to visible in the kernel, sorted
+ * @param fromCommitMicros change latencies from the moment the host's own watch saw the write (the
+ *     API server's commit) to visible in the kernel, sorted
+ * @param apiWriteMicros how long each API write took on the host (part of the latency), sorted
+ * @param metricProgramming the daemon's network programming histogram over the changes
+ * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
+ *     sync (which holds the sync loop), sorted
+ * @param idle one idle periodic resync, when measured
+ * @param rssKiB VmRSS after the first full sync
+ * @param liveHeapBytes heap in use right after a full GC
+ * @param ipvsadmSave {@code ipvsadm -Sn} of the final table (ms) and its line count
+ * @param ipvsadmRestore {@code ipvsadm -R} of that same table into an empty one (ms)
+ */
+record ScaleResult(
+    int services,
+    int endpoints,
+    Duration populate,
+    long startToComplete,
+    long startup,
+    long listing,
+    List<Phase> phases,
+    long fullSync,
+    long operations,
+    long failed,
+    List<Long> latenciesMicros,
+    List<Long> fromCommitMicros,
+    List<Long> apiWriteMicros,
+    Programming metricProgramming,
+    List<Long> quietLatenciesMicros,
+    Optional<Idle> idle,
+    long rssKiB,
+    long liveHeapBytes,
+    long ipvsadmSave,
+    long ipvsadmSaveLines,
+    long ipvsadmRestore) {
+
+  record Phase(String name, long millis) {}
+
+  /** The histogram's delta: count, sum (s), and how many fell at or under 0.25 s. */
+  record Programming(long count, double sumSeconds, long atMostQuarterSecond) {}
+
+  /**
+   * @param cpuMillis the daemon's own user + system CPU over one sync period holding one resync
+   * @param childCpuMillis CPU of the processes it ran (ipset, iptables-save...) over that period
+   * @param writes netlink write operations over that period
+   * @param syncMillis the resync's wall time as the daemon logs it
+   */
+  record Idle(long cpuMillis, long childCpuMillis, long writes, long syncMillis, String phases) {}
+
+  long phase(String name) {
+    return phases.stream().filter(p -> p.name().equals(name)).mapToLong(Phase::millis).sum();
+  }
+
+  long kernelWrite() {
+    return phase("IPVS write");
+  }
+
+  double percentileMillis(double p) {
+    return percentile(latenciesMicros, p);
+  }
+
+  static double percentile(List<Long> sortedMicros, double p) {
+    if (sortedMicros.isEmpty()) {
+      return Double.NaN;
+    }
+    int rank = (int) Math.ceil(p / 100.0 * sortedMicros.size()) - 1;
+    return sortedMicros.get(Math.max(0, rank)) / 1000.0;
+  }
+}
