@@ -42,7 +42,7 @@ final class BenchCluster {
 
   BenchCluster(KubernetesClient client, int services, int endpoints) {
     this.client = client;
-    this.k8s = new Workloads(client);
+    this.k8s = new Workloads(() -> client);
     this.services = services;
     this.endpoints = endpoints;
   }

@@ -48,7 +48,7 @@ final class ScaleRun {
   ScaleResult run() throws Exception {
     try (ApiServer api = ApiServer.start()) {
       BenchCluster cluster = new BenchCluster(api.client(), services, settings.endpoints());
-      new Workloads(api.client()).node(node, "zone-a");
+      new Workloads(api::client).node(node, "zone-a");
       Duration populate = cluster.populate(settings.populateThreads());
       log(
           "%,d services x %d endpoints created in the API server in %d ms",
