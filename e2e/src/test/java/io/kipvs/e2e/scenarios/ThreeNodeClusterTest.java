@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -293,10 +293,10 @@ class ThreeNodeClusterTest {
 
   /** 7. kill -9 and restart under steady traffic: no failed request, same IPVS state. */
   @Test
-  @Disabled(
-      "Open bug (issue 6): in 2 of 3 CI runs one of 400 requests failed while the daemon"
-          + " restarted (curl exit 7 once, 28 once); the kernel state is identical afterwards."
-          + " Run with -Dtest=ThreeNodeClusterTest#daemonRestartUnderTrafficDropsNothing.")
+  // Open bug (issue 6): in 2 of 3 CI runs one of 400 requests failed while the daemon restarted
+  // (curl exit 7 once, 28 once), though the kernel state is identical afterwards. Off by default
+  // until fixed; run with -Dkipvs.restartScenario=true.
+  @EnabledIfSystemProperty(named = "kipvs.restartScenario", matches = "true")
   void daemonRestartUnderTrafficDropsNothing() {
     List<Pod> pods = List.of(node2.addPod("steady-1"), node3.addPod("steady-2"));
     k8s.clusterIpService("steady", "10.96.7.10", 80);
