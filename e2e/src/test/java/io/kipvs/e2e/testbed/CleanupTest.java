@@ -22,7 +22,8 @@ class CleanupTest {
 
       pids = testbed.recordedHostPids();
 
-      assertThat(HostProcesses.alive(pids)).containsExactlyInAnyOrderElementsOf(pids);
+      // UML forks short-lived helper processes, so only the long-lived ones must be alive here.
+      assertThat(HostProcesses.alive(pids)).containsAll(nodes.stream().map(Node::hostPid).toList());
       assertThat(commandLines(pids))
           .anyMatch(c -> c.contains("linux.uml"))
           .anyMatch(c -> c.contains("slirp"))
