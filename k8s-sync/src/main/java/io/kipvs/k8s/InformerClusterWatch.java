@@ -43,6 +43,7 @@ final class InformerClusterWatch implements ClusterWatch {
   private final String nodeName;
   private final ClusterStateTracker tracker;
   private final BadInputReporter errorReporter;
+  private final long resyncMillis;
   private List<SharedIndexInformer<?>> informers = List.of();
   private List<CompletableFuture<Void>> listed = List.of();
   private List<DeliveringHandler<?>> handlers = List.of();
@@ -54,17 +55,34 @@ final class InformerClusterWatch implements ClusterWatch {
       String nodeName,
       ClusterStateTracker tracker,
       BadInputReporter errorReporter) {
+    this(client, nodeName, tracker, errorReporter, Duration.ZERO);
+  }
+
+  InformerClusterWatch(
+      KubernetesClient client,
+      String nodeName,
+      ClusterStateTracker tracker,
+      BadInputReporter errorReporter,
+      Duration resyncPeriod) {
+    if (resyncPeriod.isNegative()) {
+      throw new IllegalArgumentException("negative resync period " + resyncPeriod);
+    }
+    this.resyncMillis = resyncPeriod.toMillis();
     this.errorReporter = errorReporter;
     this.client = Objects.requireNonNull(client, "client");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.tracker = tracker;
   }
 
-  static ClusterWatch create(KubernetesClient client, String nodeName) {
+  static ClusterWatch create(KubernetesClient client, String nodeName, Duration resyncPeriod) {
     Clock clock = Clock.systemUTC();
     RateLimitedReporter reporter = RateLimitedReporter.toLog(LOG, clock);
     return new InformerClusterWatch(
-        client, nodeName, new ClusterStateTracker(nodeName, reporter, clock), reporter);
+        client,
+        nodeName,
+        new ClusterStateTracker(nodeName, reporter, clock),
+        reporter,
+        resyncPeriod);
   }
 
   @Override
@@ -78,7 +96,7 @@ final class InformerClusterWatch implements ClusterWatch {
             .inAnyNamespace()
             .withoutLabel(SERVICE_PROXY_NAME_LABEL)
             .withoutLabel(HEADLESS_LABEL)
-            .runnableInformer(0);
+            .runnableInformer(resyncMillis);
     var serviceHandler = handler("Service", tracker::upsertService, tracker::deleteService);
     services.addEventHandler(serviceHandler);
     SharedIndexInformer<EndpointSlice> slices =
@@ -89,10 +107,11 @@ final class InformerClusterWatch implements ClusterWatch {
             .inAnyNamespace()
             .withoutLabel(SERVICE_PROXY_NAME_LABEL)
             .withoutLabel(HEADLESS_LABEL)
-            .runnableInformer(0);
+            .runnableInformer(resyncMillis);
     var sliceHandler = handler("EndpointSlice", tracker::upsertSlice, tracker::deleteSlice);
     slices.addEventHandler(sliceHandler);
-    SharedIndexInformer<Node> node = client.nodes().withName(nodeName).runnableInformer(0);
+    SharedIndexInformer<Node> node =
+        client.nodes().withName(nodeName).runnableInformer(resyncMillis);
     var nodeHandler = handler("Node", tracker::upsertNode, tracker::deleteNode);
     node.addEventHandler(nodeHandler);
     informers = List.of(services, slices, node);
