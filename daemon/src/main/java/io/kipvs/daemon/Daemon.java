@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +36,7 @@ final class Daemon {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean proxierStarted = new AtomicBoolean();
-  private final List<AutoCloseable> servers = new ArrayList<>();
+  private final ServerStarter servers;
   private Optional<Proxier> proxier = Optional.empty();
   private Optional<ClusterWatch> watch = Optional.empty();
   // The thread blocked in awaitSynced, which stop() interrupts; null otherwise.
@@ -47,6 +46,7 @@ final class Daemon {
     this.config = config;
     this.component = component;
     this.conntracker = conntracker;
+    this.servers = new ServerStarter(config.bindAddressHardFail(), ServerStarter.RETRY);
   }
 
   /** --cleanup: removes kipvs's kernel state; safe to run twice. */
@@ -103,28 +103,23 @@ final class Daemon {
   private void startServers() throws IOException {
     if (config.healthzBindAddress().isPresent()) {
       var address = config.healthzBindAddress().get();
-      HealthServer server;
-      try {
-        server = HealthServer.start(address, component.health(), Clock.systemUTC());
-      } catch (IOException e) {
-        throw new IOException(
-            "cannot serve /healthz on " + address + " (--healthz-bind-address): " + e, e);
-      }
-      servers.add(server);
-      LOG.info(
-          "serving /healthz and /livez on {}", new BindAddress(address.address(), server.port()));
+      servers.start(
+          "/healthz on " + address + " (--healthz-bind-address)",
+          () -> HealthServer.start(address, component.health(), Clock.systemUTC()),
+          server ->
+              LOG.info(
+                  "serving /healthz and /livez on {}",
+                  new BindAddress(address.address(), ((HealthServer) server).port())));
     }
     if (config.metricsBindAddress().isPresent()) {
       var address = config.metricsBindAddress().get();
-      MetricsServer server;
-      try {
-        server = MetricsServer.start(address, component.prometheusRegistry());
-      } catch (IOException e) {
-        throw new IOException(
-            "cannot serve /metrics on " + address + " (--metrics-bind-address): " + e, e);
-      }
-      servers.add(server);
-      LOG.info("serving /metrics on {}", new BindAddress(address.address(), server.port()));
+      servers.start(
+          "/metrics on " + address + " (--metrics-bind-address)",
+          () -> MetricsServer.start(address, component.prometheusRegistry()),
+          server ->
+              LOG.info(
+                  "serving /metrics on {}",
+                  new BindAddress(address.address(), ((MetricsServer) server).port())));
     }
   }
 
@@ -209,13 +204,7 @@ final class Daemon {
       if (watch.isPresent()) {
         component.kubernetesClient().close();
       }
-      for (AutoCloseable server : servers) {
-        try {
-          server.close();
-        } catch (Exception e) {
-          LOG.debug("closing {}", server, e);
-        }
-      }
+      servers.close();
     } finally {
       stopped.countDown();
     }

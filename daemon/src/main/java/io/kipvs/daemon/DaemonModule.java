@@ -25,13 +25,14 @@ interface DaemonModule {
   @Provides
   @Singleton
   static KubernetesClient kubernetesClient(DaemonConfig config) {
-    return KubernetesClients.create(config.kubeconfig(), config.master());
+    return KubernetesClients.create(config.kubeconfig(), config.master(), config.apiRateLimit());
   }
 
   @Provides
   @Singleton
-  static ClusterWatch clusterWatch(KubernetesClient client, ProxierSettings settings) {
-    return ClusterWatch.create(client, settings.nodeName());
+  static ClusterWatch clusterWatch(
+      KubernetesClient client, ProxierSettings settings, DaemonConfig config) {
+    return ClusterWatch.create(client, settings.nodeName(), config.configSyncPeriod());
   }
 
   /** Our own registry, never the client library's static default one. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.kipvs.daemon.config.ApiRateLimit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,12 +15,24 @@ import java.util.Optional;
 /**
  * Builds the API client as kube-proxy does: from --kubeconfig (or clientConnection.kubeconfig),
  * else the in-cluster service account (or ~/.kube/config when run by hand); --master overrides the
- * server address.
+ * server address; --kube-api-qps and --kube-api-burst limit the requests as client-go does.
  */
 final class KubernetesClients {
   private KubernetesClients() {}
 
-  static KubernetesClient create(Optional<String> kubeconfig, Optional<String> master) {
+  static KubernetesClient create(
+      Optional<String> kubeconfig, Optional<String> master, ApiRateLimit rateLimit) {
+    return create(
+        kubeconfig,
+        master,
+        rateLimit.limited()
+            ? Optional.of(ApiRateLimiter.onSystemClock(rateLimit))
+            : Optional.empty());
+  }
+
+  /** With this limiter holding every request, if any (tests give one on their own clock). */
+  static KubernetesClient create(
+      Optional<String> kubeconfig, Optional<String> master, Optional<ApiRateLimiter> limiter) {
     Config config;
     if (kubeconfig.isPresent()) {
       Path path = Path.of(kubeconfig.get());
@@ -36,7 +49,14 @@ final class KubernetesClients {
       config = Config.autoConfigure(null);
     }
     master.ifPresent(config::setMasterUrl);
-    return new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config);
+    limiter.ifPresent(
+        l ->
+            builder.withHttpClientBuilderConsumer(
+                http ->
+                    http.addOrReplaceInterceptor(
+                        RateLimitingInterceptor.NAME, new RateLimitingInterceptor(l))));
+    return builder.build();
   }
 
   /**

@@ -48,12 +48,10 @@ public final class Main {
       }
       return failure.exitCode();
     }
-    Logging.apply(config.verbosity());
-    if (!config.ignored().isEmpty()) {
-      LOG.info(
-          "ignoring kube-proxy settings that have no effect in kipvs (ipvs mode): {}",
-          String.join(", ", config.ignored()));
-    }
+    Logging.apply(config.verbosity(), config.logFormat());
+    // One line per setting kept only for compatibility, saying why it changes nothing.
+    config.notes().forEach(note -> LOG.info("kube-proxy setting without effect: {}", note));
+    config.warnings().forEach(warning -> LOG.warn("kube-proxy setting not followed: {}", warning));
     DaemonComponent component = DaggerDaemonComponent.factory().create(config);
     Daemon daemon = new Daemon(config, component, Conntracker.forThisNode());
     try {
@@ -61,6 +59,7 @@ public final class Main {
         case CLEANUP -> daemon.cleanup();
         case INIT_ONLY -> daemon.initOnly();
         case RUN -> {
+          applyOomScoreAdj(config.oomScoreAdj());
           Thread hook = new Thread(daemon::stop, "kipvs-shutdown");
           Runtime.getRuntime().addShutdownHook(hook);
           LOG.info(
@@ -82,6 +81,16 @@ public final class Main {
       }
       err.println("kipvs: " + failure.message());
       return failure.exitCode();
+    }
+  }
+
+  /** As kube-proxy: a refusal (no CAP_SYS_RESOURCE to lower it) is logged, not fatal. */
+  private static void applyOomScoreAdj(int value) {
+    OomScoreAdjuster adjuster = OomScoreAdjuster.forThisProcess();
+    try {
+      LOG.info("oom_score_adj of this process is now {} (--oom-score-adj)", adjuster.apply(value));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot set {} to {} (--oom-score-adj): {}", adjuster, value, e.toString());
     }
   }
 

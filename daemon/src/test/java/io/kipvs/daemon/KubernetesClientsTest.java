@@ -6,11 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.ServiceListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.kipvs.daemon.config.ApiRateLimit;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The API client built from kubeconfig files as kube-proxy's, against fabric8's mock server. */
 class KubernetesClientsTest {
+  private static final ApiRateLimit NO_LIMIT = new ApiRateLimit(-1, 0);
   @TempDir Path dir;
   KubernetesMockServer server;
 
@@ -75,7 +84,7 @@ class KubernetesClientsTest {
     Path config = dir.resolve("kubeconfig.conf");
     Files.writeString(config, kubeconfig(server.url("/"), "tokenFile: " + token));
     try (KubernetesClient client =
-        KubernetesClients.create(Optional.of(config.toString()), Optional.empty())) {
+        KubernetesClients.create(Optional.of(config.toString()), Optional.empty(), NO_LIMIT)) {
       assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer first-token");
       Files.writeString(token, "rotated-token\n");
       assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer rotated-token");
@@ -88,7 +97,7 @@ class KubernetesClientsTest {
     Files.writeString(
         config, kubeconfig(server.url("/"), "token: inline\ntokenFile: " + dir.resolve("missing")));
     try (KubernetesClient client =
-        KubernetesClients.create(Optional.of(config.toString()), Optional.empty())) {
+        KubernetesClients.create(Optional.of(config.toString()), Optional.empty(), NO_LIMIT)) {
       assertThat(listServices(client).getHeader("Authorization")).isEqualTo("Bearer inline");
     }
   }
@@ -98,8 +107,59 @@ class KubernetesClientsTest {
     Path config = dir.resolve("kubeconfig.conf");
     Files.writeString(config, kubeconfig("https://203.0.113.1:6443", "token: t"));
     try (KubernetesClient client =
-        KubernetesClients.create(Optional.of(config.toString()), Optional.of(server.url("/")))) {
+        KubernetesClients.create(
+            Optional.of(config.toString()), Optional.of(server.url("/")), NO_LIMIT)) {
       assertThat(listServices(client).getPath()).isEqualTo("/api/v1/namespaces/default/services");
+    }
+  }
+
+  /**
+   * --kube-api-qps=1 --kube-api-burst=2 on a clock that only moves when a request has waited: two
+   * requests reach the server at once, the third is held until its token is due.
+   */
+  @Test
+  void requestsBeyondTheBurstWaitForTheRateLimit() throws Exception {
+    server
+        .expect()
+        .get()
+        .withPath("/api/v1/namespaces/default/services")
+        .andReturn(200, new ServiceListBuilder().build())
+        .always();
+    AtomicLong now = new AtomicLong();
+    BlockingQueue<Long> waits = new LinkedBlockingQueue<>();
+    Semaphore due = new Semaphore(0);
+    ApiRateLimiter limiter =
+        new ApiRateLimiter(
+            new ApiRateLimit(1, 2),
+            now::get,
+            nanos -> {
+              waits.add(nanos);
+              due.acquire();
+              now.addAndGet(nanos);
+            });
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(config, kubeconfig(server.url("/"), "token: t"));
+    ExecutorService requests = Executors.newSingleThreadExecutor();
+    try (KubernetesClient client =
+        KubernetesClients.create(
+            Optional.of(config.toString()), Optional.empty(), Optional.of(limiter))) {
+      Future<?> three =
+          requests.submit(
+              () -> {
+                for (int i = 0; i < 3; i++) {
+                  client.services().inNamespace("default").list();
+                }
+              });
+      // The third request asks to wait one second (1/qps): the first two have been answered.
+      assertThat(waits.poll(20, TimeUnit.SECONDS)).isEqualTo(1_000_000_000L);
+      assertThat(server.getRequestCount()).isEqualTo(2);
+      assertThat(three).isNotDone();
+      due.release();
+      three.get(20, TimeUnit.SECONDS);
+      assertThat(server.getRequestCount()).isEqualTo(3);
+      assertThat(waits).isEmpty();
+    } finally {
+      requests.shutdownNow();
     }
   }
 
@@ -107,7 +167,9 @@ class KubernetesClientsTest {
   void missingKubeconfigIsNamed() {
     Path missing = dir.resolve("nope.conf");
     assertThatThrownBy(
-            () -> KubernetesClients.create(Optional.of(missing.toString()), Optional.empty()))
+            () ->
+                KubernetesClients.create(
+                    Optional.of(missing.toString()), Optional.empty(), NO_LIMIT))
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining(missing.toString());
   }

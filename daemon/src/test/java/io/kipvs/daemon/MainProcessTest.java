@@ -2,6 +2,8 @@ package io.kipvs.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +54,55 @@ class MainProcessTest {
     assertThat(outcome.err())
         .contains("unknown field \"ipvs.sheduler\"")
         .contains(config.toString());
+  }
+
+  /**
+   * --oom-score-adj is applied to the process before anything can fail: here the kubeconfig is
+   * missing (exit 1) after the value was written and read back from /proc/self/oom_score_adj.
+   */
+  @Test
+  void oomScoreAdjIsAppliedAtStart() throws Exception {
+    ProcessOutcome outcome =
+        run(
+            "--oom-score-adj=321",
+            "--healthz-bind-address=",
+            "--metrics-bind-address=",
+            "--kubeconfig=" + dir.resolve("missing.conf"),
+            "--hostname-override=node-1");
+    assertThat(outcome.exitCode()).isEqualTo(1);
+    assertThat(outcome.err())
+        .contains("oom_score_adj of this process is now 321 (--oom-score-adj)")
+        .contains("missing.conf");
+  }
+
+  /** --logging-format=json: every line kipvs writes is one JSON object. */
+  @Test
+  void jsonLogLines() throws Exception {
+    ProcessOutcome outcome =
+        run(
+            "--logging-format=json",
+            "--init-only",
+            "--conntrack-max-per-core=0",
+            "--conntrack-tcp-timeout-established=0",
+            "--conntrack-tcp-timeout-close-wait=0s",
+            "--iptables-sync-period=1m",
+            "--hostname-override=node-1");
+    assertThat(outcome.exitCode()).isZero();
+    List<String> lines = outcome.err().lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).isNotEmpty();
+    ObjectMapper json = new ObjectMapper();
+    List<String> messages = new ArrayList<>();
+    for (String line : lines) {
+      JsonNode event = json.readTree(line);
+      assertThat(event.path("level").asText()).isIn("INFO", "WARN");
+      messages.add(event.path("formattedMessage").asText());
+    }
+    assertThat(messages)
+        .contains("conntrack settings already as configured")
+        .anyMatch(
+            m ->
+                m.startsWith(
+                    "kube-proxy setting without effect: flag --iptables-sync-period: only"));
   }
 
   @Test

@@ -58,8 +58,8 @@ class ShadedJarIT {
             "--hostname-override=node-1");
     assertThat(outcome.exitCode()).isZero();
     assertThat(outcome.err())
-        .contains("INFO  [main] io.kipvs.daemon.Main: ignoring kube-proxy settings")
-        .contains("--feature-gates")
+        .contains("WARN  [main] io.kipvs.daemon.Main: kube-proxy setting not followed: flag")
+        .contains("--feature-gates Foo")
         .contains("conntrack settings already as configured")
         .doesNotContain("SLF4J");
   }

@@ -3,6 +3,7 @@ package io.kipvs.daemon.config;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -17,28 +18,26 @@ import picocli.CommandLine.ParseResult;
  * <p>Go flag syntax works: {@code --flag=value}, {@code --flag value}, and booleans as {@code
  * --flag} or {@code --flag=true}. Unlike kube-proxy, which ignores most flags when --config is
  * given, every explicit flag overrides the file here. Flags that only concern kube-proxy's other
- * modes or its internals are accepted and named in one info line, so that kube-proxy's own
- * DaemonSet command line keeps working.
+ * modes, Windows or klog's files are accepted as kube-proxy accepts them, each named in a line that
+ * says why it changes nothing; those kipvs cannot follow are errors unless at their default ({@link
+ * CompatibilitySettings}).
  */
 public final class CommandLineParser {
-  /** kube-proxy flags taking a value that have no effect in kipvs. */
-  static final List<String> IGNORED_VALUE_FLAGS =
+  /**
+   * kube-proxy flags taking a value that kipvs accepts for compatibility; {@link
+   * CompatibilitySettings} says what each one does here.
+   */
+  static final List<String> COMPATIBILITY_VALUE_FLAGS =
       List.of(
           "--bind-address",
           "--feature-gates",
-          "--oom-score-adj",
           "--iptables-min-sync-period",
           "--iptables-sync-period",
-          "--kube-api-burst",
-          "--kube-api-content-type",
-          "--kube-api-qps",
-          "--config-sync-period",
           "--pod-bridge-interface",
           "--pod-interface-name-prefix",
           "--proxy-port-range",
           "--show-hidden-metrics-for-version",
           "--udp-timeout",
-          "--logging-format",
           "--log-flush-frequency",
           "--vmodule",
           "--log-dir",
@@ -51,8 +50,8 @@ public final class CommandLineParser {
           "--source-vip",
           "--root-hnsendpoint-name");
 
-  /** kube-proxy boolean flags that have no effect in kipvs. */
-  static final List<String> IGNORED_BOOLEAN_FLAGS =
+  /** kube-proxy boolean flags that kipvs accepts for compatibility. */
+  static final List<String> COMPATIBILITY_BOOLEAN_FLAGS =
       List.of(
           "--bind-address-hard-fail",
           "--profiling",
@@ -105,14 +104,10 @@ public final class CommandLineParser {
       ConfigFileLoader.load(Path.of(flags.config), builder);
     }
     applyFlags(flags, builder);
-    for (String name : IGNORED_VALUE_FLAGS) {
-      if (result.hasMatchedOption(name)) {
-        builder.ignored.add(name);
-      }
-    }
-    for (String name : IGNORED_BOOLEAN_FLAGS) {
-      if (result.hasMatchedOption(name)) {
-        builder.ignored.add(name);
+    for (OptionSpec option : result.matchedOptions()) {
+      String name = option.longestName();
+      if (COMPATIBILITY_VALUE_FLAGS.contains(name) || COMPATIBILITY_BOOLEAN_FLAGS.contains(name)) {
+        applyCompatibilityFlag(name, option.getValue(), builder);
       }
     }
     return new CommandLineResult.Start(builder.build(hostname));
@@ -126,10 +121,10 @@ public final class CommandLineParser {
   private static CommandLine commandLine(Flags flags) {
     CommandLine commandLine = new CommandLine(flags);
     CommandSpec spec = commandLine.getCommandSpec();
-    for (String name : IGNORED_VALUE_FLAGS) {
+    for (String name : COMPATIBILITY_VALUE_FLAGS) {
       spec.addOption(OptionSpec.builder(name).arity("1").type(String.class).hidden(true).build());
     }
-    for (String name : IGNORED_BOOLEAN_FLAGS) {
+    for (String name : COMPATIBILITY_BOOLEAN_FLAGS) {
       spec.addOption(
           OptionSpec.builder(name)
               .arity("0..1")
@@ -140,6 +135,57 @@ public final class CommandLineParser {
     }
     commandLine.setOverwrittenOptionsAllowed(true);
     return commandLine;
+  }
+
+  private static void applyCompatibilityFlag(String name, String value, ConfigBuilder b) {
+    String source = "flag " + name;
+    switch (name) {
+      case "--bind-address" -> CompatibilitySettings.bindAddress(b, source, value);
+      case "--bind-address-hard-fail" -> b.bindAddressHardFail = Values.bool(source, value);
+      case "--feature-gates" -> FeatureGates.apply(b, source, FeatureGates.parse(source, value));
+      case "--iptables-sync-period" ->
+          CompatibilitySettings.iptablesSyncPeriod(b, source, Values.duration(source, value), true);
+      case "--iptables-min-sync-period" ->
+          CompatibilitySettings.iptablesMinSyncPeriod(b, source, Values.duration(source, value));
+      case "--iptables-localhost-nodeports" ->
+          CompatibilitySettings.iptablesLocalhostNodePorts(b, source, Values.bool(source, value));
+      case "--pod-bridge-interface", "--pod-interface-name-prefix" -> {
+        if (!value.isBlank()) {
+          CompatibilitySettings.detectLocal(b, source);
+        }
+      }
+      case "--proxy-port-range" -> {
+        if (!value.isBlank()) {
+          CompatibilitySettings.userspace(b, source);
+        }
+      }
+      case "--udp-timeout" -> {
+        if (!Values.duration(source, value).isZero()) {
+          CompatibilitySettings.userspace(b, source);
+        }
+      }
+      case "--show-hidden-metrics-for-version" ->
+          CompatibilitySettings.showHiddenMetricsForVersion(b, source, value);
+      case "--log-flush-frequency" ->
+          CompatibilitySettings.logFlushFrequency(b, source, Values.duration(source, value));
+      case "--vmodule" -> CompatibilitySettings.vmodule(source, !value.isBlank());
+      case "--log-json-info-buffer-size", "--log-text-info-buffer-size" ->
+          CompatibilitySettings.infoBufferSize(source, value);
+      case "--log-json-split-stream", "--log-text-split-stream" ->
+          CompatibilitySettings.splitStream(source, Values.bool(source, value));
+      case "--profiling" -> CompatibilitySettings.profiling(source, Values.bool(source, value));
+      case "--source-vip", "--root-hnsendpoint-name" -> {
+        if (!value.isBlank()) {
+          CompatibilitySettings.windows(b, source);
+        }
+      }
+      case "--windows-service", "--enable-dsr", "--forward-healthcheck-vip" -> {
+        if (Values.bool(source, value)) {
+          CompatibilitySettings.windows(b, source);
+        }
+      }
+      default -> CompatibilitySettings.klogFlag(b, name, value);
+    }
   }
 
   private static void applyFlags(Flags f, ConfigBuilder b) {
@@ -259,6 +305,29 @@ public final class CommandLineParser {
     }
     if (f.initOnly != null) {
       b.initOnly = Values.bool("flag --init-only", f.initOnly);
+    }
+    if (f.oomScoreAdj != null) {
+      b.oomScoreAdj("flag --oom-score-adj", Values.integer("flag --oom-score-adj", f.oomScoreAdj));
+    }
+    if (f.kubeApiQps != null) {
+      b.kubeApiQps("flag --kube-api-qps", Values.decimal("flag --kube-api-qps", f.kubeApiQps));
+    }
+    if (f.kubeApiBurst != null) {
+      b.kubeApiBurst(
+          "flag --kube-api-burst", Values.integer("flag --kube-api-burst", f.kubeApiBurst));
+    }
+    if (f.kubeApiContentType != null) {
+      CompatibilitySettings.contentType(b, "flag --kube-api-content-type", f.kubeApiContentType);
+    }
+    if (f.configSyncPeriod != null) {
+      Duration period = Values.duration("flag --config-sync-period", f.configSyncPeriod);
+      if (period.isZero()) {
+        throw Values.invalid("flag --config-sync-period", f.configSyncPeriod, "must be > 0");
+      }
+      b.configSyncPeriod = period;
+    }
+    if (f.loggingFormat != null) {
+      b.logFormat("flag --logging-format", f.loggingFormat);
     }
     if (f.verbosity != null) {
       b.verbosity("flag -v", Values.nonNegativeInt("flag -v", f.verbosity));

@@ -21,6 +21,8 @@ final class ConfigBuilder {
   static final int DEFAULT_HEALTHZ_PORT = 10256;
   static final int DEFAULT_METRICS_PORT = 10249;
   static final Set<String> IPTABLES_BACKENDS = Set.of("auto", "legacy", "nft");
+  static final int DEFAULT_OOM_SCORE_ADJ = -999;
+  static final Duration DEFAULT_CONFIG_SYNC_PERIOD = Duration.ofMinutes(15);
 
   String mode = "ipvs";
   String modeSource = "--mode";
@@ -58,7 +60,56 @@ final class ConfigBuilder {
   int verbosity;
   boolean cleanup;
   boolean initOnly;
-  final Set<String> ignored = new LinkedHashSet<>();
+  int oomScoreAdj = DEFAULT_OOM_SCORE_ADJ;
+  double kubeApiQps = ApiRateLimit.DEFAULT.qps();
+  int kubeApiBurst = ApiRateLimit.DEFAULT.burst();
+  Duration configSyncPeriod = DEFAULT_CONFIG_SYNC_PERIOD;
+  LogFormat logFormat = LogFormat.TEXT;
+  boolean bindAddressHardFail;
+  boolean logToStderr = true;
+  final Set<String> logFileFlags = new LinkedHashSet<>();
+  final Set<String> notes = new LinkedHashSet<>();
+  final Set<String> warnings = new LinkedHashSet<>();
+
+  void note(String source, String why) {
+    notes.add(source + ": " + why);
+  }
+
+  void warn(String source, String why) {
+    warnings.add(source + ": " + why);
+  }
+
+  /** kube-proxy's range for oomScoreAdj. */
+  void oomScoreAdj(String source, int value) {
+    if (value < -1000 || value > 1000) {
+      throw Values.invalid(source, Integer.toString(value), "must be within [-1000, 1000]");
+    }
+    oomScoreAdj = value;
+  }
+
+  /** As client-go: 0 means the default 5, a negative rate means no limit. */
+  void kubeApiQps(String source, double value) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      throw Values.invalid(source, Double.toString(value), "not a number of requests per second");
+    }
+    kubeApiQps = value == 0 ? ApiRateLimit.DEFAULT.qps() : value;
+  }
+
+  /** As client-go: 0 means the default 10. */
+  void kubeApiBurst(String source, int value) {
+    if (value < 0) {
+      throw Values.invalid(source, Integer.toString(value), "must not be negative");
+    }
+    kubeApiBurst = value == 0 ? ApiRateLimit.DEFAULT.burst() : value;
+  }
+
+  void logFormat(String source, String value) {
+    switch (value.strip()) {
+      case "", "text" -> logFormat = LogFormat.TEXT;
+      case "json" -> logFormat = LogFormat.JSON;
+      default -> throw Values.invalid(source, value, "unsupported log format; text or json");
+    }
+  }
 
   void mode(String source, String value) {
     String m = value.strip();
@@ -117,6 +168,18 @@ final class ConfigBuilder {
   }
 
   DaemonConfig build(Supplier<String> hostname) {
+    if (!logToStderr) {
+      throw Values.invalid(
+          "flag --logtostderr",
+          "false",
+          "klog's log files were removed from kube-proxy in Kubernetes 1.26 and kipvs writes"
+              + " none: it logs to stderr only (redirect it, e.g. with kube-log-runner)");
+    }
+    for (String flag : logFileFlags) {
+      note(
+          "flag " + flag,
+          "klog writes log files only with --logtostderr=false; no effect, as in klog");
+    }
     if (syncPeriod.isZero()) {
       throw Values.invalid(syncPeriodSource, GoDuration.format(syncPeriod), "must be > 0");
     }
@@ -189,6 +252,12 @@ final class ConfigBuilder {
         conntrack,
         verbosity,
         action,
-        List.copyOf(ignored));
+        oomScoreAdj,
+        new ApiRateLimit(kubeApiQps, kubeApiBurst),
+        configSyncPeriod,
+        logFormat,
+        bindAddressHardFail,
+        List.copyOf(notes),
+        List.copyOf(warnings));
   }
 }

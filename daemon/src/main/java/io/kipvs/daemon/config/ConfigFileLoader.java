@@ -19,30 +19,13 @@ import java.util.Map;
  *
  * <p>Every field kube-proxy knows is accepted. Fields kipvs uses are applied with kube-proxy's
  * defaulting (an empty string, a zero sync period or a null conntrack value means "the default",
- * which is how kubeadm writes untouched fields). Fields that only concern other proxy modes or
- * kube-proxy internals are type-checked and, when set to something other than their zero value,
- * reported so that one info line can name them. A field kube-proxy does not know is an error.
+ * which is how kubeadm writes untouched fields). Fields that change nothing here are type-checked
+ * and handled by {@link CompatibilitySettings}: named with the reason when set, or an error when
+ * set to a value kipvs cannot follow. A field kube-proxy does not know is an error.
  */
 final class ConfigFileLoader {
   static final String API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
   static final String KIND = "KubeProxyConfiguration";
-  private static final int KUBE_PROXY_OOM_SCORE_ADJ = -999;
-
-  /** How an ignored leaf is type-checked. */
-  private enum Kind {
-    STRING,
-    BOOL,
-    INT,
-    DURATION,
-    STRING_LIST,
-    BOOL_MAP,
-    /** A resource quantity: a string such as "0" or "64Ki", or a number. */
-    QUANTITY,
-    /** logging.flushFrequency: nanoseconds as a number, or a duration string. */
-    NANOS_OR_DURATION,
-    /** logging.vmodule: a list of {filePattern, verbosity}. */
-    VMODULE
-  }
 
   /** A field kipvs uses: parses the value (never null) and applies it. */
   @FunctionalInterface
@@ -52,7 +35,6 @@ final class ConfigFileLoader {
 
   private final ConfigBuilder builder;
   private final String file;
-  private final List<String> ignored = new ArrayList<>();
 
   private ConfigFileLoader(ConfigBuilder builder, String file) {
     this.builder = builder;
@@ -85,7 +67,6 @@ final class ConfigFileLoader {
     ConfigFileLoader loader = new ConfigFileLoader(builder, file);
     loader.checkTypeMeta(root);
     loader.walk(root, "", loader.schema());
-    builder.ignored.addAll(loader.ignored);
   }
 
   private void checkTypeMeta(JsonNode root) {
@@ -133,54 +114,7 @@ final class ConfigFileLoader {
         if (!value.isNull()) {
           apply.apply(value, source(path));
         }
-      } else if (spec instanceof Kind kind) {
-        checkIgnored(value, path, kind);
       }
-    }
-  }
-
-  private void checkIgnored(JsonNode value, String path, Kind kind) {
-    if (value.isNull()) {
-      return;
-    }
-    String source = source(path);
-    boolean set;
-    switch (kind) {
-      case STRING -> set = !text(value, source).isEmpty();
-      case BOOL -> set = bool(value, source);
-      case INT -> set = integer(value, source) != 0;
-      case DURATION -> set = !duration(value, source).isZero();
-      case STRING_LIST -> set = !strings(value, source).isEmpty();
-      case BOOL_MAP -> {
-        if (!value.isObject()) {
-          throw new UsageException(source + " must be a map of feature names to booleans");
-        }
-        value.fields().forEachRemaining(e -> bool(e.getValue(), source(path + "." + e.getKey())));
-        set = value.size() > 0;
-      }
-      case QUANTITY -> {
-        if (!value.isTextual() && !value.isNumber()) {
-          throw new UsageException(source + " must be a quantity such as \"0\" or \"64Ki\"");
-        }
-        set = !value.asText().equals("0");
-      }
-      case NANOS_OR_DURATION -> {
-        if (value.isIntegralNumber()) {
-          set = value.asLong() != 0;
-        } else {
-          set = !duration(value, source).isZero();
-        }
-      }
-      case VMODULE -> {
-        if (!value.isArray()) {
-          throw new UsageException(source + " must be a list of {filePattern, verbosity}");
-        }
-        set = value.size() > 0;
-      }
-      default -> throw new IllegalStateException(kind.name());
-    }
-    if (set) {
-      ignored.add(path);
     }
   }
 
@@ -217,6 +151,61 @@ final class ConfigFileLoader {
     return Values.duration(source, text(value, source));
   }
 
+  /** A Go float32 field such as clientConnection.qps: any JSON number. */
+  private static double number(JsonNode value, String source) {
+    if (!value.isNumber()) {
+      throw new UsageException(source + " must be a number");
+    }
+    return value.asDouble();
+  }
+
+  /** A resource quantity such as logging.options.json.infoBufferSize: "0", "64Ki" or a number. */
+  private static String quantity(JsonNode value, String source) {
+    if (!value.isTextual() && !value.isNumber()) {
+      throw new UsageException(source + " must be a quantity such as \"0\" or \"64Ki\"");
+    }
+    return value.asText();
+  }
+
+  /** logging.flushFrequency: nanoseconds as a number, or a duration string. */
+  private static Duration nanosOrDuration(JsonNode value, String source) {
+    if (value.isIntegralNumber()) {
+      if (value.asLong() < 0) {
+        throw Values.invalid(source, value.asText(), "must not be negative");
+      }
+      return Duration.ofNanos(value.asLong());
+    }
+    return duration(value, source);
+  }
+
+  private Map<String, Boolean> boolMap(JsonNode value, String path) {
+    if (!value.isObject()) {
+      throw new UsageException(source(path) + " must be a map of feature names to booleans");
+    }
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    value
+        .fields()
+        .forEachRemaining(
+            e -> out.put(e.getKey(), bool(e.getValue(), source(path + "." + e.getKey()))));
+    return out;
+  }
+
+  /** Applies {@code then} when the string value is not empty. */
+  private static Apply nonEmptyString(java.util.function.BiConsumer<String, String> then) {
+    return (v, s) -> {
+      String t = text(v, s);
+      if (!t.isEmpty()) {
+        then.accept(s, t);
+      }
+    };
+  }
+
+  private static void noteIf(boolean set, Runnable note) {
+    if (set) {
+      note.run();
+    }
+  }
+
   private static List<String> strings(JsonNode value, String source) {
     if (!value.isArray()) {
       throw new UsageException(source + " must be a list of strings");
@@ -234,17 +223,9 @@ final class ConfigFileLoader {
     // Checked by checkTypeMeta.
     root.put("apiVersion", (Apply) (v, s) -> {});
     root.put("kind", (Apply) (v, s) -> {});
-    root.put("featureGates", Kind.BOOL_MAP);
-    // kube-proxy's defaults for these are not worth an info line; other values are.
     root.put(
-        "bindAddress",
-        (Apply)
-            (v, s) -> {
-              String t = text(v, s);
-              if (!t.isEmpty() && !Values.ip(s, t).isAnyLocalAddress()) {
-                ignored.add("bindAddress");
-              }
-            });
+        "featureGates", (Apply) (v, s) -> FeatureGates.apply(b, s, boolMap(v, "featureGates")));
+    root.put("bindAddress", (Apply) (v, s) -> CompatibilitySettings.bindAddress(b, s, text(v, s)));
     root.put(
         "healthzBindAddress",
         (Apply)
@@ -263,9 +244,11 @@ final class ConfigFileLoader {
                 b.metrics = Values.bindAddress(s, t, ConfigBuilder.DEFAULT_METRICS_PORT);
               }
             });
-    root.put("bindAddressHardFail", Kind.BOOL);
-    root.put("enableProfiling", Kind.BOOL);
-    root.put("showHiddenMetricsForVersion", Kind.STRING);
+    root.put("bindAddressHardFail", (Apply) (v, s) -> b.bindAddressHardFail = bool(v, s));
+    root.put("enableProfiling", (Apply) (v, s) -> CompatibilitySettings.profiling(s, bool(v, s)));
+    root.put(
+        "showHiddenMetricsForVersion",
+        (Apply) (v, s) -> CompatibilitySettings.showHiddenMetricsForVersion(b, s, text(v, s)));
     root.put("mode", (Apply) (v, s) -> b.mode(s, text(v, s)));
     root.put(
         "clusterCIDR",
@@ -278,35 +261,49 @@ final class ConfigFileLoader {
     root.put(
         "nodePortAddresses",
         (Apply) (v, s) -> b.nodePortAddresses = Values.cidrs(s, strings(v, s)));
+    root.put("oomScoreAdj", (Apply) (v, s) -> b.oomScoreAdj(s, integer(v, s)));
+    root.put("portRange", nonEmptyString((s, t) -> CompatibilitySettings.userspace(b, s)));
     root.put(
-        "oomScoreAdj",
+        "configSyncPeriod",
         (Apply)
             (v, s) -> {
-              if (integer(v, s) != KUBE_PROXY_OOM_SCORE_ADJ) {
-                ignored.add("oomScoreAdj");
-              }
+              Duration d = duration(v, s);
+              // kube-proxy's defaulting: 0 means 15m.
+              b.configSyncPeriod = d.isZero() ? ConfigBuilder.DEFAULT_CONFIG_SYNC_PERIOD : d;
             });
-    root.put("portRange", Kind.STRING);
-    root.put("configSyncPeriod", Kind.DURATION);
     root.put("detectLocalMode", (Apply) (v, s) -> b.detectLocalMode(s, text(v, s)));
     root.put(
-        "detectLocal", Map.of("bridgeInterface", Kind.STRING, "interfaceNamePrefix", Kind.STRING));
+        "detectLocal",
+        Map.of(
+            "bridgeInterface",
+            nonEmptyString((s, t) -> CompatibilitySettings.detectLocal(b, s)),
+            "interfaceNamePrefix",
+            nonEmptyString((s, t) -> CompatibilitySettings.detectLocal(b, s))));
 
     Map<String, Object> client = new LinkedHashMap<>();
     client.put("kubeconfig", (Apply) (v, s) -> b.kubeconfig = text(v, s));
-    client.put("acceptContentTypes", Kind.STRING);
-    client.put("contentType", Kind.STRING);
-    client.put("qps", Kind.INT);
-    client.put("burst", Kind.INT);
+    client.put(
+        "acceptContentTypes",
+        (Apply) (v, s) -> CompatibilitySettings.acceptContentTypes(b, s, text(v, s)));
+    client.put(
+        "contentType", (Apply) (v, s) -> CompatibilitySettings.contentType(b, s, text(v, s)));
+    client.put("qps", (Apply) (v, s) -> b.kubeApiQps(s, number(v, s)));
+    client.put("burst", (Apply) (v, s) -> b.kubeApiBurst(s, integer(v, s)));
     root.put("clientConnection", client);
 
     Map<String, Object> iptables = new LinkedHashMap<>();
     // IPVS mode takes its masquerading settings from the iptables section, as kube-proxy does.
     iptables.put("masqueradeAll", (Apply) (v, s) -> b.masqueradeAll = bool(v, s));
     iptables.put("masqueradeBit", (Apply) (v, s) -> b.masqueradeBit(s, integer(v, s)));
-    iptables.put("localhostNodePorts", Kind.BOOL);
-    iptables.put("syncPeriod", Kind.DURATION);
-    iptables.put("minSyncPeriod", Kind.DURATION);
+    iptables.put(
+        "localhostNodePorts",
+        (Apply) (v, s) -> CompatibilitySettings.iptablesLocalhostNodePorts(b, s, bool(v, s)));
+    iptables.put(
+        "syncPeriod",
+        (Apply) (v, s) -> CompatibilitySettings.iptablesSyncPeriod(b, s, duration(v, s), false));
+    iptables.put(
+        "minSyncPeriod",
+        (Apply) (v, s) -> CompatibilitySettings.iptablesMinSyncPeriod(b, s, duration(v, s)));
     root.put("iptables", iptables);
 
     Map<String, Object> ipvs = new LinkedHashMap<>();
@@ -338,18 +335,32 @@ final class ConfigFileLoader {
     root.put(
         "nftables",
         Map.of(
-            "masqueradeAll", Kind.BOOL,
-            "masqueradeBit", Kind.INT,
-            "syncPeriod", Kind.DURATION,
-            "minSyncPeriod", Kind.DURATION));
+            "masqueradeAll",
+            (Apply) (v, s) -> noteIf(bool(v, s), () -> CompatibilitySettings.nftables(b, s)),
+            "masqueradeBit",
+            (Apply)
+                (v, s) -> noteIf(integer(v, s) != 14, () -> CompatibilitySettings.nftables(b, s)),
+            "syncPeriod",
+            (Apply)
+                (v, s) ->
+                    noteIf(!duration(v, s).isZero(), () -> CompatibilitySettings.nftables(b, s)),
+            "minSyncPeriod",
+            (Apply)
+                (v, s) ->
+                    noteIf(!duration(v, s).isZero(), () -> CompatibilitySettings.nftables(b, s))));
     root.put(
         "winkernel",
         Map.of(
-            "networkName", Kind.STRING,
-            "sourceVip", Kind.STRING,
-            "enableDSR", Kind.BOOL,
-            "rootHnsEndpointName", Kind.STRING,
-            "forwardHealthCheckVip", Kind.BOOL));
+            "networkName",
+            nonEmptyString((s, t) -> CompatibilitySettings.windows(b, s)),
+            "sourceVip",
+            nonEmptyString((s, t) -> CompatibilitySettings.windows(b, s)),
+            "enableDSR",
+            (Apply) (v, s) -> noteIf(bool(v, s), () -> CompatibilitySettings.windows(b, s)),
+            "rootHnsEndpointName",
+            nonEmptyString((s, t) -> CompatibilitySettings.windows(b, s)),
+            "forwardHealthCheckVip",
+            (Apply) (v, s) -> noteIf(bool(v, s), () -> CompatibilitySettings.windows(b, s))));
 
     Map<String, Object> conntrack = new LinkedHashMap<>();
     conntrack.put("maxPerCore", (Apply) (v, s) -> b.conntrackMaxPerCore = nonNegative(v, s));
@@ -365,20 +376,26 @@ final class ConfigFileLoader {
     root.put("conntrack", conntrack);
 
     Map<String, Object> formatOptions =
-        Map.of("infoBufferSize", Kind.QUANTITY, "splitStream", Kind.BOOL);
+        Map.<String, Object>of(
+            "infoBufferSize",
+            (Apply) (v, s) -> CompatibilitySettings.infoBufferSize(s, quantity(v, s)),
+            "splitStream",
+            (Apply) (v, s) -> CompatibilitySettings.splitStream(s, bool(v, s)));
     Map<String, Object> logging = new LinkedHashMap<>();
+    logging.put("format", (Apply) (v, s) -> b.logFormat(s, text(v, s)));
     logging.put(
-        "format",
+        "flushFrequency",
+        (Apply) (v, s) -> CompatibilitySettings.logFlushFrequency(b, s, nanosOrDuration(v, s)));
+    logging.put("verbosity", (Apply) (v, s) -> b.verbosity(s, nonNegative(v, s)));
+    logging.put(
+        "vmodule",
         (Apply)
             (v, s) -> {
-              String f = text(v, s);
-              if (!f.isEmpty() && !f.equals("text")) {
-                ignored.add("logging.format");
+              if (!v.isArray()) {
+                throw new UsageException(s + " must be a list of {filePattern, verbosity}");
               }
+              CompatibilitySettings.vmodule(s, v.size() > 0);
             });
-    logging.put("flushFrequency", Kind.NANOS_OR_DURATION);
-    logging.put("verbosity", (Apply) (v, s) -> b.verbosity(s, nonNegative(v, s)));
-    logging.put("vmodule", Kind.VMODULE);
     logging.put("options", Map.of("json", formatOptions, "text", formatOptions));
     root.put("logging", logging);
     return root;

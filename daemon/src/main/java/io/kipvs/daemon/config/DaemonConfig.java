@@ -2,6 +2,7 @@ package io.kipvs.daemon.config;
 
 import io.kipvs.daemon.conntrack.ConntrackConfig;
 import io.kipvs.daemon.proxy.ProxierSettings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +18,14 @@ import java.util.Optional;
  * @param conntrack node conntrack settings
  * @param verbosity klog-style verbosity (-v)
  * @param action what the process does
- * @param ignored kube-proxy flags and fields given but without effect in kipvs
+ * @param oomScoreAdj the oom_score_adj this process gives itself (--oom-score-adj)
+ * @param apiRateLimit client-side limit of API requests (--kube-api-qps, --kube-api-burst)
+ * @param configSyncPeriod resync period of the informers (--config-sync-period)
+ * @param logFormat text or JSON log lines (--logging-format)
+ * @param bindAddressHardFail whether a healthz or metrics address that cannot be bound stops the
+ *     process, instead of being retried every 5 s (--bind-address-hard-fail)
+ * @param notes kube-proxy settings given that change nothing here, and why (one info line each)
+ * @param warnings settings given that kipvs cannot follow as the user may expect (warnings)
  */
 public record DaemonConfig(
     ProxierSettings proxier,
@@ -28,7 +36,13 @@ public record DaemonConfig(
     ConntrackConfig conntrack,
     int verbosity,
     Action action,
-    List<String> ignored) {
+    int oomScoreAdj,
+    ApiRateLimit apiRateLimit,
+    Duration configSyncPeriod,
+    LogFormat logFormat,
+    boolean bindAddressHardFail,
+    List<String> notes,
+    List<String> warnings) {
 
   /** What the process was asked to do. */
   public enum Action {
@@ -48,6 +62,10 @@ public record DaemonConfig(
     Objects.requireNonNull(metricsBindAddress, "metricsBindAddress");
     Objects.requireNonNull(conntrack, "conntrack");
     Objects.requireNonNull(action, "action");
-    ignored = List.copyOf(ignored);
+    Objects.requireNonNull(apiRateLimit, "apiRateLimit");
+    Objects.requireNonNull(configSyncPeriod, "configSyncPeriod");
+    Objects.requireNonNull(logFormat, "logFormat");
+    notes = List.copyOf(notes);
+    warnings = List.copyOf(warnings);
   }
 }

@@ -234,6 +234,47 @@ final class Flags {
   String initOnly;
 
   @Option(
+      names = "--oom-score-adj",
+      paramLabel = "N",
+      description = "oom_score_adj written for this process, in [-1000, 1000] (default -999).")
+  String oomScoreAdj;
+
+  @Option(
+      names = "--kube-api-qps",
+      paramLabel = "QPS",
+      description =
+          "Requests per second to the API server (token bucket); 0 means 5, < 0 no limit"
+              + " (default 5).")
+  String kubeApiQps;
+
+  @Option(
+      names = "--kube-api-burst",
+      paramLabel = "N",
+      description = "Requests allowed at once above --kube-api-qps; 0 means 10 (default 10).")
+  String kubeApiBurst;
+
+  @Option(
+      names = "--kube-api-content-type",
+      paramLabel = "TYPE",
+      description =
+          "Content type of requests to the API server; kipvs sends application/json"
+              + " (default application/vnd.kubernetes.protobuf, served as JSON).")
+  String kubeApiContentType;
+
+  @Option(
+      names = "--config-sync-period",
+      paramLabel = "DURATION",
+      description =
+          "Resync period of the informers: cached objects are re-delivered, > 0 (default 15m0s).")
+  String configSyncPeriod;
+
+  @Option(
+      names = "--logging-format",
+      paramLabel = "text|json",
+      description = "Log format: text lines or one JSON object per line (default text).")
+  String loggingFormat;
+
+  @Option(
       names = {"-v", "--v"},
       paramLabel = "N",
       description = "Log verbosity as klog: 0-1 info, 2-3 debug, 4-5 trace, 6+ libraries too.")

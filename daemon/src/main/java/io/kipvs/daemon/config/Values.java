@@ -38,6 +38,27 @@ final class Values {
     return d;
   }
 
+  static int integer(String source, String text) {
+    try {
+      return Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw invalid(source, text, "not an integer");
+    }
+  }
+
+  /** A decimal number, as Go's float32 flags take. */
+  static double decimal(String source, String text) {
+    try {
+      double value = Double.parseDouble(text.strip());
+      if (Double.isNaN(value) || Double.isInfinite(value)) {
+        throw invalid(source, text, "not a number");
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw invalid(source, text, "not a number");
+    }
+  }
+
   static int nonNegativeInt(String source, String text) {
     int value;
     try {

@@ -55,7 +55,13 @@ class CommandLineParserTest {
     assertThat(config.master()).isEmpty();
     assertThat(config.verbosity()).isZero();
     assertThat(config.action()).isEqualTo(DaemonConfig.Action.RUN);
-    assertThat(config.ignored()).isEmpty();
+    assertThat(config.oomScoreAdj()).isEqualTo(-999);
+    assertThat(config.apiRateLimit()).isEqualTo(new ApiRateLimit(5, 10));
+    assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(config.logFormat()).isEqualTo(LogFormat.TEXT);
+    assertThat(config.bindAddressHardFail()).isFalse();
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @Test
@@ -91,6 +97,13 @@ class CommandLineParserTest {
             "--conntrack-udp-timeout-stream=2m",
             "--iptables-masquerade-bit=14",
             "--detect-local-mode=ClusterCIDR",
+            "--oom-score-adj=-500",
+            "--kube-api-qps=20.5",
+            "--kube-api-burst=40",
+            "--kube-api-content-type=application/json",
+            "--config-sync-period=5m",
+            "--logging-format=json",
+            "--bind-address-hard-fail",
             "--v=4");
     ProxierSettings p = config.proxier();
     assertThat(p.nodeName()).isEqualTo("worker-1");
@@ -124,6 +137,22 @@ class CommandLineParserTest {
                 Duration.ofSeconds(30),
                 Duration.ofMinutes(2)));
     assertThat(config.verbosity()).isEqualTo(4);
+    assertThat(config.oomScoreAdj()).isEqualTo(-500);
+    assertThat(config.apiRateLimit()).isEqualTo(new ApiRateLimit(20.5, 40));
+    assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.logFormat()).isEqualTo(LogFormat.JSON);
+    assertThat(config.bindAddressHardFail()).isTrue();
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  /** client-go's defaulting: 0 means the default, a negative rate means no limit. */
+  @Test
+  void apiRateLimitDefaultsAsClientGo() {
+    assertThat(parse("--kube-api-qps=0", "--kube-api-burst=0").apiRateLimit())
+        .isEqualTo(ApiRateLimit.DEFAULT);
+    assertThat(parse("--kube-api-qps=-1").apiRateLimit().limited()).isFalse();
+    assertThat(parse("--kube-api-qps=50").apiRateLimit()).isEqualTo(new ApiRateLimit(50, 10));
   }
 
   @Test
@@ -174,31 +203,143 @@ class CommandLineParserTest {
         .containsExactly(cidr("10.244.0.0", 16));
   }
 
+  /**
+   * Flags of kube-proxy's other modes, Windows and klog's files change nothing in IPVS mode
+   * upstream either: accepted, each named with the reason.
+   */
   @Test
-  void ignoredKubeProxyFlagsAreAcceptedAndNamed() {
+  void otherModesFlagsAreAcceptedAndNamedWithTheReason() {
     DaemonConfig config =
         parse(
             "--bind-address=0.0.0.0",
-            "--feature-gates=Foo=true",
+            "--bind-address-hard-fail=false",
             "--iptables-sync-period=30s",
             "--iptables-min-sync-period",
             "1s",
-            "--oom-score-adj=-999",
-            "--profiling",
             "--iptables-localhost-nodeports=false",
-            "--kube-api-qps=5",
-            "--logging-format=text");
-    assertThat(config.ignored())
+            "--proxy-port-range=30000-31000",
+            "--udp-timeout=250ms",
+            "--pod-bridge-interface=cbr0",
+            "--show-hidden-metrics-for-version=1.30",
+            "--log-flush-frequency=5s",
+            "--log-file=/var/log/kube-proxy.log",
+            "--alsologtostderr",
+            "--logtostderr=true",
+            "--profiling=false",
+            "--vmodule=",
+            "--log-json-info-buffer-size=0",
+            "--log-text-split-stream=false");
+    assertThat(config.notes())
         .containsExactlyInAnyOrder(
-            "--bind-address",
-            "--feature-gates",
-            "--iptables-sync-period",
-            "--iptables-min-sync-period",
-            "--oom-score-adj",
-            "--profiling",
-            "--iptables-localhost-nodeports",
-            "--kube-api-qps",
-            "--logging-format");
+            "flag --iptables-sync-period: only kube-proxy's iptables mode syncs on it; no effect"
+                + " in IPVS mode on Linux, upstream either",
+            "flag --iptables-min-sync-period: only kube-proxy's iptables mode syncs on it; no"
+                + " effect in IPVS mode on Linux, upstream either",
+            "flag --iptables-localhost-nodeports: only kube-proxy's iptables mode answers"
+                + " NodePorts on localhost; no effect in IPVS mode on Linux, upstream either",
+            "flag --proxy-port-range: it configured kube-proxy's userspace mode, removed in"
+                + " Kubernetes 1.26; no effect in kube-proxy since then either",
+            "flag --udp-timeout: it configured kube-proxy's userspace mode, removed in Kubernetes"
+                + " 1.26; no effect in kube-proxy since then either",
+            "flag --pod-bridge-interface: only the detect-local modes BridgeInterface and"
+                + " InterfaceNamePrefix read it, and kipvs detects local traffic by ClusterCIDR (as"
+                + " kube-proxy does in that mode, where it has no effect either)",
+            "flag --show-hidden-metrics-for-version: kipvs hides no metric: every metric it has"
+                + " is always served",
+            "flag --log-flush-frequency: kipvs writes every log line at once, so nothing waits"
+                + " for a flush",
+            "flag --log-file: klog writes log files only with --logtostderr=false; no effect, as"
+                + " in klog",
+            "flag --alsologtostderr: klog reads it only when it writes log files; kipvs writes"
+                + " none");
+    assertThat(config.warnings()).isEmpty();
+  }
+
+  @Test
+  void windowsFlagsAreWarnedAbout() {
+    DaemonConfig config = parse("--enable-dsr", "--source-vip=10.0.0.9", "--windows-service=false");
+    assertThat(config.warnings())
+        .containsExactly(
+            "flag --enable-dsr: only kube-proxy's kernelspace mode on Windows reads it; no effect"
+                + " on Linux",
+            "flag --source-vip: only kube-proxy's kernelspace mode on Windows reads it; no effect"
+                + " on Linux");
+  }
+
+  /** A specific bind address is upstream's node IP for loadBalancerSourceRanges. */
+  @Test
+  void aSpecificBindAddressIsWarnedAbout() {
+    assertThat(parse("--bind-address=::").warnings()).isEmpty();
+    assertThat(parse("--bind-address=192.168.1.10").warnings())
+        .singleElement()
+        .asString()
+        .startsWith("flag --bind-address: kube-proxy in IPVS mode takes it as the node IP")
+        .contains("192.168.1.10");
+  }
+
+  @Test
+  void featureGates() {
+    DaemonConfig config =
+        parse(
+            "--feature-gates=TopologyAwareHints=true,NFTablesProxyMode=true,"
+                + "SomeFutureGate=false,AllAlpha=false");
+    assertThat(config.notes())
+        .containsExactly(
+            "flag --feature-gates NFTablesProxyMode: only the nftables mode reads it; no effect in"
+                + " IPVS mode");
+    assertThat(config.warnings())
+        .containsExactly(
+            "flag --feature-gates SomeFutureGate: not a gate kube-proxy's IPVS mode reads;"
+                + " kube-proxy would reject a name it does not know, kipvs goes on without it");
+    assertThatThrownBy(() -> parse("--feature-gates=LoadBalancerIPMode=false"))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("--feature-gates")
+        .hasMessageContaining("kipvs always skips load-balancer ingress IPs whose ipMode is Proxy");
+    assertThatThrownBy(() -> parse("--feature-gates=TopologyAwareHints"))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("missing bool value");
+  }
+
+  /** What kipvs cannot do is refused unless at its default, so nobody believes it applied. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--profiling | pprof",
+        "--profiling=true | pprof",
+        "--logtostderr=false | klog's log files were removed",
+        "--vmodule=proxier*=5 | Go source files",
+        "--log-backtrace-at=proxier.go:120 | Go source line",
+        "--skip-headers | header is fixed",
+        "--add-dir-header=true | header is fixed",
+        "--log-json-info-buffer-size=64Ki | never buffers",
+        "--log-json-split-stream | cannot split",
+        "--kube-api-content-type=application/yaml | application/json only",
+        "--logging-format=logfmt | unsupported log format",
+        "--oom-score-adj=-1001 | [-1000, 1000]",
+        "--oom-score-adj=high | not an integer",
+        "--kube-api-qps=fast | not a number",
+        "--kube-api-burst=-1 | must not be negative",
+        "--config-sync-period=0s | must be > 0",
+        "--config-sync-period=15 | --config-sync-period",
+        "--iptables-sync-period=0s | must be greater than 0",
+        "--show-hidden-metrics-for-version=latest | version such as 1.30",
+        "--bind-address=node-1 | not an IP address"
+      })
+  void whatKipvsCannotFollowIsRefused(String arg, String why) {
+    assertThatThrownBy(() -> parse(arg))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining(arg.split("=")[0])
+        .hasMessageContaining(why);
+  }
+
+  /** kube-proxy's default content type is protobuf: accepted, and the JSON fallback named. */
+  @Test
+  void protobufContentTypeIsServedAsJson() {
+    assertThat(parse("--kube-api-content-type=application/vnd.kubernetes.protobuf").notes())
+        .singleElement()
+        .asString()
+        .contains("speaks JSON only");
   }
 
   @Test

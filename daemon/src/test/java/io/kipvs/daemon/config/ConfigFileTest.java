@@ -62,8 +62,13 @@ class ConfigFileTest {
     assertThat(config.metricsBindAddress()).isEqualTo(defaults.metricsBindAddress());
     assertThat(config.kubeconfig()).contains("/var/lib/kube-proxy/kubeconfig.conf");
     assertThat(config.proxier().nodeName()).isEqualTo("node-a.example");
-    // Zero values and kube-proxy's defaults (bindAddress 0.0.0.0) are not worth an info line.
-    assertThat(config.ignored()).isEmpty();
+    assertThat(config.oomScoreAdj()).isEqualTo(-999);
+    assertThat(config.apiRateLimit()).isEqualTo(ApiRateLimit.DEFAULT);
+    assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(config.logFormat()).isEqualTo(LogFormat.TEXT);
+    // Zero values and kube-proxy's defaults (bindAddress 0.0.0.0) are not worth a line.
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   /** kube-proxy's DaemonSet as kubeadm writes it keeps its command line with kipvs's image. */
@@ -76,7 +81,8 @@ class ConfigFileTest {
     DaemonConfig config = ((CommandLineResult.Start) result).config();
     assertThat(config.proxier().nodeName()).isEqualTo("worker-3");
     assertThat(config.action()).isEqualTo(DaemonConfig.Action.RUN);
-    assertThat(config.ignored()).isEmpty();
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @Test
@@ -93,6 +99,10 @@ class ConfigFileTest {
                 nodePortAddresses: [192.168.0.0/16]
                 clientConnection:
                   kubeconfig: /var/lib/kipvs/kubeconfig.conf
+                  qps: 2.5
+                  burst: 3
+                  contentType: application/json
+                  acceptContentTypes: application/json
                 iptables:
                   masqueradeAll: true
                   masqueradeBit: 14
@@ -114,9 +124,19 @@ class ConfigFileTest {
                   udpTimeout: 1m
                   udpStreamTimeout: 3m
                 logging:
-                  format: text
+                  format: json
                   verbosity: 2
+                  flushFrequency: 0
+                  options:
+                    json:
+                      infoBufferSize: "0"
+                      splitStream: false
                 detectLocalMode: ClusterCIDR
+                oomScoreAdj: -998
+                configSyncPeriod: 1m
+                bindAddress: "::"
+                bindAddressHardFail: true
+                enableProfiling: false
                 """);
     var p = config.proxier();
     assertThat(p.nodeName()).isEqualTo("node-7");
@@ -146,7 +166,13 @@ class ConfigFileTest {
                 Duration.ofMinutes(1),
                 Duration.ofMinutes(3)));
     assertThat(config.verbosity()).isEqualTo(2);
-    assertThat(config.ignored()).isEmpty();
+    assertThat(config.logFormat()).isEqualTo(LogFormat.JSON);
+    assertThat(config.oomScoreAdj()).isEqualTo(-998);
+    assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.apiRateLimit()).isEqualTo(new ApiRateLimit(2.5, 3));
+    assertThat(config.bindAddressHardFail()).isTrue();
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @Test
@@ -186,35 +212,64 @@ class ConfigFileTest {
   }
 
   @Test
-  void otherModesFieldsAreNamedWhenSet() throws Exception {
+  void otherModesFieldsAreNamedWithTheReasonWhenSet() throws Exception {
     DaemonConfig config =
         load(
             HEADER
                 + """
                 featureGates:
-                  SomeGate: true
+                  NFTablesProxyMode: true
                 iptables:
                   syncPeriod: 30s
                   minSyncPeriod: 0s
                 nftables:
                   masqueradeAll: false
+                  syncPeriod: 30s
                 winkernel:
                   enableDSR: true
-                oomScoreAdj: -500
-                bindAddress: 10.0.0.5
-                configSyncPeriod: 15m
+                portRange: 30000-31000
+                detectLocal:
+                  bridgeInterface: cbr0
+                showHiddenMetricsForVersion: "1.30"
+                clientConnection:
+                  contentType: application/vnd.kubernetes.protobuf
                 logging:
-                  format: json
+                  flushFrequency: 5s
                 """);
-    assertThat(config.ignored())
+    assertThat(config.notes())
+        .extracting(n -> n.substring(0, n.indexOf(':')))
         .containsExactly(
-            "featureGates",
-            "iptables.syncPeriod",
-            "winkernel.enableDSR",
-            "oomScoreAdj",
-            "bindAddress",
-            "configSyncPeriod",
-            "logging.format");
+            "field featureGates in " + dir.resolve("config.conf") + " NFTablesProxyMode",
+            "field iptables.syncPeriod in " + dir.resolve("config.conf"),
+            "field nftables.syncPeriod in " + dir.resolve("config.conf"),
+            "field portRange in " + dir.resolve("config.conf"),
+            "field detectLocal.bridgeInterface in " + dir.resolve("config.conf"),
+            "field showHiddenMetricsForVersion in " + dir.resolve("config.conf"),
+            "field clientConnection.contentType in " + dir.resolve("config.conf"),
+            "field logging.flushFrequency in " + dir.resolve("config.conf"));
+    assertThat(config.notes().get(1)).endsWith("no effect in IPVS mode on Linux, upstream either");
+    assertThat(config.warnings())
+        .containsExactly(
+            "field winkernel.enableDSR in "
+                + dir.resolve("config.conf")
+                + ": only kube-proxy's kernelspace mode on Windows reads it; no effect on Linux");
+  }
+
+  /** oomScoreAdj: null is kube-proxy's default -999; clientConnection 0 values are 5 and 10. */
+  @Test
+  void nullAndZeroMeanKubeProxysDefaults() throws Exception {
+    DaemonConfig config =
+        load(
+            HEADER
+                + """
+                oomScoreAdj: null
+                configSyncPeriod: 0s
+                clientConnection: {qps: 0, burst: 0}
+                """);
+    assertThat(config.oomScoreAdj()).isEqualTo(-999);
+    assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(config.apiRateLimit()).isEqualTo(ApiRateLimit.DEFAULT);
+    assertThat(load(HEADER + "oomScoreAdj: 0\n").oomScoreAdj()).isZero();
   }
 
   @ParameterizedTest(name = "{1}")
@@ -262,7 +317,20 @@ class ConfigFileTest {
         "logging: {verbosity: -2} | field logging.verbosity",
         "featureGates: {A: maybe} | field featureGates.A",
         "oomScoreAdj: high | field oomScoreAdj",
-        "clientConnection: {qps: fast} | field clientConnection.qps"
+        "oomScoreAdj: 1001 | field oomScoreAdj",
+        "clientConnection: {qps: fast} | field clientConnection.qps",
+        "clientConnection: {burst: -3} | field clientConnection.burst",
+        "clientConnection: {burst: 1.5} | field clientConnection.burst",
+        "clientConnection: {contentType: application/cbor} | field clientConnection.contentType",
+        "clientConnection: {acceptContentTypes: application/cbor} | field clientConnection.accept",
+        "configSyncPeriod: 15 | field configSyncPeriod",
+        "enableProfiling: true | field enableProfiling",
+        "logging: {format: logfmt} | field logging.format",
+        "logging: {vmodule: [{filePattern: proxier, verbosity: 4}]} | field logging.vmodule",
+        "logging: {options: {json: {infoBufferSize: 64Ki}}} | field logging.options.json",
+        "logging: {options: {text: {splitStream: true}}} | field logging.options.text",
+        "featureGates: {TopologyAwareHints: false} | field featureGates",
+        "showHiddenMetricsForVersion: next | field showHiddenMetricsForVersion"
       })
   void badFieldsAreNamed(String yaml, String expected) throws Exception {
     Path file = write(HEADER + yaml + "\n");
@@ -311,7 +379,8 @@ class ConfigFileTest {
     assertThat(config).as("ConfigMap kipvs with data config.conf").isNotBlank();
     DaemonConfig loaded = load(config, "--hostname-override=node-1");
     assertThat(loaded.proxier().scheduler()).isEqualTo("rr");
-    assertThat(loaded.ignored()).isEmpty();
+    assertThat(loaded.notes()).isEmpty();
+    assertThat(loaded.warnings()).isEmpty();
     // The kubeconfig it names is another key of the same ConfigMap, mounted on /var/lib/kipvs.
     String kubeconfig = loaded.kubeconfig().orElseThrow();
     assertThat(kubeconfig).startsWith("/var/lib/kipvs/");
