@@ -1,5 +1,6 @@
 package io.kipvs.daemon;
 
+import io.kipvs.daemon.config.GoDuration;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,11 +54,11 @@ final class ServerStarter implements AutoCloseable {
         throw new IOException("cannot serve " + what + ": " + e, e);
       }
       LOG.error(
-          "cannot serve {}: {}; retrying every {} s (--bind-address-hard-fail=true would stop"
+          "cannot serve {}: {}; retrying every {} (--bind-address-hard-fail=true would stop"
               + " kipvs instead)",
           what,
           e.toString(),
-          retry.toSeconds());
+          GoDuration.format(retry));
       schedule(what, start, onStarted);
     }
   }
