@@ -140,7 +140,7 @@ public final class CommandLineParser {
   private static void applyCompatibilityFlag(String name, String value, ConfigBuilder b) {
     String source = "flag " + name;
     switch (name) {
-      case "--bind-address" -> CompatibilitySettings.bindAddress(b, source, value);
+      case "--bind-address" -> b.bindAddress(source, value);
       case "--bind-address-hard-fail" -> b.bindAddressHardFail = Values.bool(source, value);
       case "--feature-gates" -> FeatureGates.apply(b, source, FeatureGates.parse(source, value));
       case "--iptables-sync-period" ->

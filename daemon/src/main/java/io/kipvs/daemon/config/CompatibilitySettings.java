@@ -1,6 +1,5 @@
 package io.kipvs.daemon.config;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
@@ -78,28 +77,6 @@ final class CompatibilitySettings {
         "only the detect-local modes BridgeInterface and InterfaceNamePrefix read it, and kipvs"
             + " detects local traffic by ClusterCIDR (as kube-proxy does in that mode, where it"
             + " has no effect either)");
-  }
-
-  /**
-   * bindAddress / --bind-address. Upstream serves nothing on it any more; in IPVS mode on Linux a
-   * specific address becomes the node IP that decides whether a loadBalancerSourceRanges entry
-   * covers this node (and picks the primary family of a single-stack host).
-   */
-  static void bindAddress(ConfigBuilder b, String source, String text) {
-    if (text.isBlank()) {
-      return;
-    }
-    InetAddress ip = Values.ip(source, text);
-    if (ip.isAnyLocalAddress()) {
-      return;
-    }
-    b.warn(
-        source,
-        "kube-proxy in IPVS mode takes it as the node IP when deciding whether a"
-            + " loadBalancerSourceRanges entry covers this node; kipvs checks the ranges against"
-            + " every address of the node, "
-            + ip.getHostAddress()
-            + " among them");
   }
 
   /** enableProfiling / --profiling: Go's pprof handlers on the metrics server. */

@@ -3,6 +3,7 @@ package io.kipvs.daemon.config;
 import io.kipvs.daemon.conntrack.ConntrackConfig;
 import io.kipvs.daemon.proxy.ProxierSettings;
 import io.kipvs.k8s.Cidr;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -66,6 +67,7 @@ final class ConfigBuilder {
   Duration configSyncPeriod = DEFAULT_CONFIG_SYNC_PERIOD;
   LogFormat logFormat = LogFormat.TEXT;
   boolean bindAddressHardFail;
+  Optional<InetAddress> nodeIp = Optional.empty();
   boolean logToStderr = true;
   final Set<String> logFileFlags = new LinkedHashSet<>();
   final Set<String> notes = new LinkedHashSet<>();
@@ -101,6 +103,20 @@ final class ConfigBuilder {
       throw Values.invalid(source, Integer.toString(value), "must not be negative");
     }
     kubeApiBurst = value == 0 ? ApiRateLimit.DEFAULT.burst() : value;
+  }
+
+  /**
+   * bindAddress / --bind-address. kube-proxy serves nothing on it any more; in IPVS mode on Linux a
+   * specific address becomes the node IP, which decides whether a loadBalancerSourceRanges entry
+   * covers this node. 0.0.0.0 and :: (the default) name none.
+   */
+  void bindAddress(String source, String text) {
+    if (text.isBlank()) {
+      nodeIp = Optional.empty();
+      return;
+    }
+    InetAddress ip = Values.ip(source, text);
+    nodeIp = ip.isAnyLocalAddress() ? Optional.empty() : Optional.of(ip);
   }
 
   void logFormat(String source, String value) {
@@ -229,7 +245,8 @@ final class ConfigBuilder {
             clusterCidrs,
             nodePortAddresses,
             iptablesBackend,
-            maxDrain);
+            maxDrain,
+            nodeIp);
     ConntrackConfig conntrack =
         new ConntrackConfig(
             conntrackMaxPerCore,

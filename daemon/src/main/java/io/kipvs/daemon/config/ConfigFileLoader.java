@@ -225,7 +225,7 @@ final class ConfigFileLoader {
     root.put("kind", (Apply) (v, s) -> {});
     root.put(
         "featureGates", (Apply) (v, s) -> FeatureGates.apply(b, s, boolMap(v, "featureGates")));
-    root.put("bindAddress", (Apply) (v, s) -> CompatibilitySettings.bindAddress(b, s, text(v, s)));
+    root.put("bindAddress", (Apply) (v, s) -> b.bindAddress(s, text(v, s)));
     root.put(
         "healthzBindAddress",
         (Apply)

@@ -162,7 +162,7 @@ final class DesiredStateBuilder {
       boolean allowFromNode = false;
       for (Cidr range : ranges) {
         entry(KubeIpset.LOAD_BALANCER_SOURCE_CIDR, ip, member + "," + Addresses.text(range));
-        for (InetAddress own : node.otherInterfaceAddresses()) {
+        for (InetAddress own : node.sourceRangeAddresses()) {
           allowFromNode |= Addresses.contains(range, own);
         }
       }

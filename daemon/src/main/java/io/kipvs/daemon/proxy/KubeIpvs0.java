@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,8 @@ final class KubeIpvs0 {
   }
 
   /** Reads the node's addresses and selects the NodePort ones. */
-  NodeContext nodeContext(List<Cidr> nodePortCidrs, String scheduler) {
+  NodeContext nodeContext(
+      List<Cidr> nodePortCidrs, String scheduler, Optional<InetAddress> nodeIp) {
     Set<Integer> loopbacks = new HashSet<>();
     for (Link l : rtnl.links()) {
       if (l.name().equals("lo")) {
@@ -67,7 +69,12 @@ final class KubeIpvs0 {
       }
     }
     List<LinkAddress> all = rtnl.allAddresses();
-    return select(all, index, loopbacks, nodePortCidrs, scheduler);
+    NodeContext selected = select(all, index, loopbacks, nodePortCidrs, scheduler);
+    return new NodeContext(
+        selected.nodePortAddresses(),
+        selected.otherInterfaceAddresses(),
+        selected.defaultScheduler(),
+        nodeIp);
   }
 
   /**

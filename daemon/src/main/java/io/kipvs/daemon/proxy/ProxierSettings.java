@@ -1,9 +1,11 @@
 package io.kipvs.daemon.proxy;
 
 import io.kipvs.k8s.Cidr;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the proxier needs from the configuration, already validated.
@@ -23,6 +25,9 @@ import java.util.Objects;
  *     (--nodeport-addresses)
  * @param iptablesBackend "auto", "legacy" or "nft": which iptables to run
  * @param maxDrain longest a removed TCP real server is kept at weight 0 while it has connections
+ * @param nodeIp kube-proxy's node IP when --bind-address names one: the only address of this node
+ *     that decides whether a loadBalancerSourceRanges entry covers the node; empty: every address
+ *     of the node does
  */
 public record ProxierSettings(
     String nodeName,
@@ -38,7 +43,42 @@ public record ProxierSettings(
     List<Cidr> clusterCidrs,
     List<Cidr> nodePortAddresses,
     String iptablesBackend,
-    Duration maxDrain) {
+    Duration maxDrain,
+    Optional<InetAddress> nodeIp) {
+  /** Settings without a node IP (no --bind-address). */
+  public ProxierSettings(
+      String nodeName,
+      String scheduler,
+      Duration syncPeriod,
+      Duration minSyncPeriod,
+      boolean strictArp,
+      List<Cidr> excludeCidrs,
+      Duration tcpTimeout,
+      Duration tcpFinTimeout,
+      Duration udpTimeout,
+      boolean masqueradeAll,
+      List<Cidr> clusterCidrs,
+      List<Cidr> nodePortAddresses,
+      String iptablesBackend,
+      Duration maxDrain) {
+    this(
+        nodeName,
+        scheduler,
+        syncPeriod,
+        minSyncPeriod,
+        strictArp,
+        excludeCidrs,
+        tcpTimeout,
+        tcpFinTimeout,
+        udpTimeout,
+        masqueradeAll,
+        clusterCidrs,
+        nodePortAddresses,
+        iptablesBackend,
+        maxDrain,
+        Optional.empty());
+  }
+
   public ProxierSettings {
     Objects.requireNonNull(nodeName, "nodeName");
     Objects.requireNonNull(scheduler, "scheduler");
@@ -52,5 +92,6 @@ public record ProxierSettings(
     nodePortAddresses = List.copyOf(nodePortAddresses);
     Objects.requireNonNull(iptablesBackend, "iptablesBackend");
     Objects.requireNonNull(maxDrain, "maxDrain");
+    Objects.requireNonNull(nodeIp, "nodeIp");
   }
 }

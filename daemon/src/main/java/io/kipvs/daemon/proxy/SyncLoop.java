@@ -184,7 +184,8 @@ final class SyncLoop {
       ClusterChanges changes = takeChanges();
       ClusterSnapshot snapshot = changes.snapshot();
       long tSnapshot = System.nanoTime();
-      node = link.nodeContext(settings.nodePortAddresses(), settings.scheduler());
+      node =
+          link.nodeContext(settings.nodePortAddresses(), settings.scheduler(), settings.nodeIp());
       index.clear();
       Map<ServiceName, List<ServicePort>> byService = new HashMap<>();
       for (ServicePort p : snapshot.ports()) {

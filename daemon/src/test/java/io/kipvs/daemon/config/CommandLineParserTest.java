@@ -268,13 +268,14 @@ class CommandLineParserTest {
 
   /** A specific bind address is upstream's node IP for loadBalancerSourceRanges. */
   @Test
-  void aSpecificBindAddressIsWarnedAbout() {
-    assertThat(parse("--bind-address=::").warnings()).isEmpty();
-    assertThat(parse("--bind-address=192.168.1.10").warnings())
-        .singleElement()
-        .asString()
-        .startsWith("flag --bind-address: kube-proxy in IPVS mode takes it as the node IP")
-        .contains("192.168.1.10");
+  void aSpecificBindAddressIsTheNodeIp() throws Exception {
+    assertThat(parse().proxier().nodeIp()).isEmpty();
+    assertThat(parse("--bind-address=::").proxier().nodeIp()).isEmpty();
+    assertThat(parse("--bind-address=0.0.0.0").proxier().nodeIp()).isEmpty();
+    DaemonConfig config = parse("--bind-address=192.168.1.10");
+    assertThat(config.proxier().nodeIp()).contains(InetAddress.getByName("192.168.1.10"));
+    assertThat(config.notes()).isEmpty();
+    assertThat(config.warnings()).isEmpty();
   }
 
   @Test

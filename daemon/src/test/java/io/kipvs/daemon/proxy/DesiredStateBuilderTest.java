@@ -132,6 +132,34 @@ class DesiredStateBuilderTest {
         .containsExactly(new ServiceRules.NoNodeAccess(ip("198.51.100.1"), "tcp", 80));
   }
 
+  /**
+   * --bind-address names kube-proxy's node IP: only that address decides whether a source range
+   * covers the node, whatever other addresses the node has.
+   */
+  @Test
+  void theNodeIpAloneDecidesWhetherSourceRangesCoverTheNode() {
+    NodeContext withNodeIp =
+        new NodeContext(
+            NODE.nodePortAddresses(),
+            NODE.otherInterfaceAddresses(),
+            "rr",
+            Optional.of(ip("10.1.0.5")));
+    var p = new Fixtures.Port();
+    p.lbIps = List.of(ip("198.51.100.1"));
+    p.sourceRanges = List.of(cidr("192.168.1.0/24"));
+    // 192.168.1.10 is on the node, but it is not the node IP.
+    ServiceRules other = DesiredStateBuilder.build(WEB, List.of(p.build()), withNodeIp);
+    assertThat(other.noNodeAccess())
+        .containsExactly(new ServiceRules.NoNodeAccess(ip("198.51.100.1"), "tcp", 80));
+    assertThat(members(other)).noneMatch(m -> m.startsWith("KUBE-LOAD-BALANCER-SOURCE-IP "));
+
+    p.sourceRanges = List.of(cidr("10.1.0.0/16"));
+    ServiceRules covered = DesiredStateBuilder.build(WEB, List.of(p.build()), withNodeIp);
+    assertThat(covered.noNodeAccess()).isEmpty();
+    assertThat(members(covered))
+        .contains("KUBE-LOAD-BALANCER-SOURCE-IP 198.51.100.1,tcp:80,198.51.100.1");
+  }
+
   @Test
   void dualStackMakesOneVirtualServerPerFamilyWithThatFamilysEndpoints() {
     var p = new Fixtures.Port();
