@@ -29,7 +29,6 @@ public final class CommandLineParser {
    */
   static final List<String> COMPATIBILITY_VALUE_FLAGS =
       List.of(
-          "--bind-address",
           "--feature-gates",
           "--iptables-min-sync-period",
           "--iptables-sync-period",
@@ -53,7 +52,6 @@ public final class CommandLineParser {
   /** kube-proxy boolean flags that kipvs accepts for compatibility. */
   static final List<String> COMPATIBILITY_BOOLEAN_FLAGS =
       List.of(
-          "--bind-address-hard-fail",
           "--profiling",
           "--iptables-localhost-nodeports",
           "--windows-service",
@@ -140,8 +138,6 @@ public final class CommandLineParser {
   private static void applyCompatibilityFlag(String name, String value, ConfigBuilder b) {
     String source = "flag " + name;
     switch (name) {
-      case "--bind-address" -> b.bindAddress(source, value);
-      case "--bind-address-hard-fail" -> b.bindAddressHardFail = Values.bool(source, value);
       case "--feature-gates" -> FeatureGates.apply(b, source, FeatureGates.parse(source, value));
       case "--iptables-sync-period" ->
           CompatibilitySettings.iptablesSyncPeriod(b, source, Values.duration(source, value), true);
@@ -325,6 +321,12 @@ public final class CommandLineParser {
         throw Values.invalid("flag --config-sync-period", f.configSyncPeriod, "must be > 0");
       }
       b.configSyncPeriod = period;
+    }
+    if (f.bindAddress != null) {
+      b.bindAddress("flag --bind-address", f.bindAddress);
+    }
+    if (f.bindAddressHardFail != null) {
+      b.bindAddressHardFail = Values.bool("flag --bind-address-hard-fail", f.bindAddressHardFail);
     }
     if (f.loggingFormat != null) {
       b.logFormat("flag --logging-format", f.loggingFormat);

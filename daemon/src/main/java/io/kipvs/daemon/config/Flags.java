@@ -269,6 +269,24 @@ final class Flags {
   String configSyncPeriod;
 
   @Option(
+      names = "--bind-address",
+      paramLabel = "IP",
+      description =
+          "This node's IP for loadBalancerSourceRanges; 0.0.0.0 or :: (default): every address"
+              + " of the node.")
+  String bindAddress;
+
+  @Option(
+      names = "--bind-address-hard-fail",
+      arity = "0..1",
+      fallbackValue = "true",
+      paramLabel = "BOOL",
+      description =
+          "Exit when healthz or metrics cannot be bound, instead of retrying every 5s (default"
+              + " false).")
+  String bindAddressHardFail;
+
+  @Option(
       names = "--logging-format",
       paramLabel = "text|json",
       description = "Log format: text lines or one JSON object per line (default text).")
