@@ -45,6 +45,7 @@ final class InformerClusterWatch implements ClusterWatch {
   private final BadInputReporter errorReporter;
   private List<SharedIndexInformer<?>> informers = List.of();
   private List<CompletableFuture<Void>> listed = List.of();
+  private CompletableFuture<Void> allListed = new CompletableFuture<>();
   private List<DeliveringHandler<?>> handlers = List.of();
   private final Object deliveries = new Object();
   private volatile boolean synced;
@@ -104,15 +105,20 @@ final class InformerClusterWatch implements ClusterWatch {
     handlers = List.of(serviceHandler, sliceHandler, nodeHandler);
     long startNanos = System.nanoTime();
     listed = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
+    allListed = CompletableFuture.allOf(listed.toArray(CompletableFuture[]::new));
     // How long the first list takes is worth seeing at scale (BENCHMARKS.md).
-    CompletableFuture.allOf(listed.toArray(CompletableFuture[]::new))
-        .thenRun(
-            () ->
-                LOG.info(
-                    "Informers listed {} services and {} endpoint slices in {} ms",
-                    services.getStore().listKeys().size(),
-                    slices.getStore().listKeys().size(),
-                    (System.nanoTime() - startNanos) / 1_000_000));
+    allListed.thenRun(
+        () ->
+            LOG.info(
+                "Informers listed {} services and {} endpoint slices in {} ms",
+                services.getStore().listKeys().size(),
+                slices.getStore().listKeys().size(),
+                (System.nanoTime() - startNanos) / 1_000_000));
+  }
+
+  /** Completes when every informer has listed once (its objects may not have reached us yet). */
+  synchronized CompletableFuture<Void> listed() {
+    return allListed;
   }
 
   /**
