@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link ClusterWatch} over fabric8 informers: Services and EndpointSlices in all namespaces
  * without the labels upstream kube-proxy skips, and this node's Node. The informers list, watch,
- * and re-list after a dropped watch or 410 Gone on their own; this class feeds their events to a
- * {@link ClusterStateTracker}.
+ * and re-list after a dropped watch or 410 Gone on their own; their stores ({@link
+ * TrackingItemStore}) feed each object to a {@link ClusterStateTracker}.
  */
 final class InformerClusterWatch implements ClusterWatch {
   private static final Logger LOG = LoggerFactory.getLogger(InformerClusterWatch.class);
