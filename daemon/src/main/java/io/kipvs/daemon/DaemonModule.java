@@ -30,9 +30,8 @@ interface DaemonModule {
 
   @Provides
   @Singleton
-  static ClusterWatch clusterWatch(
-      KubernetesClient client, ProxierSettings settings, DaemonConfig config) {
-    return ClusterWatch.create(client, settings.nodeName(), config.configSyncPeriod());
+  static ClusterWatch clusterWatch(KubernetesClient client, ProxierSettings settings) {
+    return ClusterWatch.create(client, settings.nodeName());
   }
 
   /** Our own registry, never the client library's static default one. */

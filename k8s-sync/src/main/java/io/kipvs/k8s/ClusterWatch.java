@@ -15,16 +15,7 @@ public interface ClusterWatch extends AutoCloseable {
 
   /** A watch for the node of this name through this client; {@link #start()} starts it. */
   static ClusterWatch create(KubernetesClient client, String nodeName) {
-    return InformerClusterWatch.create(client, nodeName, Duration.ZERO);
-  }
-
-  /**
-   * Like {@link #create(KubernetesClient, String)}, with informers that resync every {@code
-   * resyncPeriod} (kube-proxy's configSyncPeriod): each cached object is delivered again, as an
-   * update, without asking the API server. An unchanged object records no change. Zero: never.
-   */
-  static ClusterWatch create(KubernetesClient client, String nodeName, Duration resyncPeriod) {
-    return InformerClusterWatch.create(client, nodeName, resyncPeriod);
+    return InformerClusterWatch.create(client, nodeName);
   }
 
   /** Starts the informers. Returns at once. */

@@ -6,29 +6,24 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ClusterWatch} over fabric8 informers: Services and EndpointSlices in all namespaces
  * without the labels upstream kube-proxy skips, and this node's Node. The informers list, watch,
- * and re-list after a dropped watch or 410 Gone on their own; this class feeds their events to a
- * {@link ClusterStateTracker}.
+ * and re-list after a dropped watch or 410 Gone on their own; their stores ({@link
+ * TrackingItemStore}) feed each object to a {@link ClusterStateTracker}.
  */
 final class InformerClusterWatch implements ClusterWatch {
   private static final Logger LOG = LoggerFactory.getLogger(InformerClusterWatch.class);
@@ -43,46 +38,25 @@ final class InformerClusterWatch implements ClusterWatch {
   private final String nodeName;
   private final ClusterStateTracker tracker;
   private final BadInputReporter errorReporter;
-  private final long resyncMillis;
   private List<SharedIndexInformer<?>> informers = List.of();
-  private List<CompletableFuture<Void>> listed = List.of();
-  private List<DeliveringHandler<?>> handlers = List.of();
-  private final Object deliveries = new Object();
-  private volatile boolean synced;
+  private CompletableFuture<Void> allListed = new CompletableFuture<>();
 
   InformerClusterWatch(
       KubernetesClient client,
       String nodeName,
       ClusterStateTracker tracker,
       BadInputReporter errorReporter) {
-    this(client, nodeName, tracker, errorReporter, Duration.ZERO);
-  }
-
-  InformerClusterWatch(
-      KubernetesClient client,
-      String nodeName,
-      ClusterStateTracker tracker,
-      BadInputReporter errorReporter,
-      Duration resyncPeriod) {
-    if (resyncPeriod.isNegative()) {
-      throw new IllegalArgumentException("negative resync period " + resyncPeriod);
-    }
-    this.resyncMillis = resyncPeriod.toMillis();
     this.errorReporter = errorReporter;
     this.client = Objects.requireNonNull(client, "client");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.tracker = tracker;
   }
 
-  static ClusterWatch create(KubernetesClient client, String nodeName, Duration resyncPeriod) {
+  static ClusterWatch create(KubernetesClient client, String nodeName) {
     Clock clock = Clock.systemUTC();
     RateLimitedReporter reporter = RateLimitedReporter.toLog(LOG, clock);
     return new InformerClusterWatch(
-        client,
-        nodeName,
-        new ClusterStateTracker(nodeName, reporter, clock),
-        reporter,
-        resyncPeriod);
+        client, nodeName, new ClusterStateTracker(nodeName, reporter, clock), reporter);
   }
 
   @Override
@@ -91,110 +65,98 @@ final class InformerClusterWatch implements ClusterWatch {
       throw new IllegalStateException("already started");
     }
     SharedIndexInformer<Service> services =
-        client
-            .services()
-            .inAnyNamespace()
-            .withoutLabel(SERVICE_PROXY_NAME_LABEL)
-            .withoutLabel(HEADLESS_LABEL)
-            .runnableInformer(resyncMillis);
-    var serviceHandler = handler("Service", tracker::upsertService, tracker::deleteService);
-    services.addEventHandler(serviceHandler);
+        tracked(
+            client
+                .services()
+                .inAnyNamespace()
+                .withoutLabel(SERVICE_PROXY_NAME_LABEL)
+                .withoutLabel(HEADLESS_LABEL)
+                .runnableInformer(0),
+            new TrackingItemStore<>(
+                "Service", Service::new, tracker::upsertService, tracker::deleteService));
     SharedIndexInformer<EndpointSlice> slices =
-        client
-            .discovery()
-            .v1()
-            .endpointSlices()
-            .inAnyNamespace()
-            .withoutLabel(SERVICE_PROXY_NAME_LABEL)
-            .withoutLabel(HEADLESS_LABEL)
-            .runnableInformer(resyncMillis);
-    var sliceHandler = handler("EndpointSlice", tracker::upsertSlice, tracker::deleteSlice);
-    slices.addEventHandler(sliceHandler);
+        tracked(
+            client
+                .discovery()
+                .v1()
+                .endpointSlices()
+                .inAnyNamespace()
+                .withoutLabel(SERVICE_PROXY_NAME_LABEL)
+                .withoutLabel(HEADLESS_LABEL)
+                .runnableInformer(0),
+            new TrackingItemStore<>(
+                "EndpointSlice", EndpointSlice::new, tracker::upsertSlice, tracker::deleteSlice));
     SharedIndexInformer<Node> node =
-        client.nodes().withName(nodeName).runnableInformer(resyncMillis);
-    var nodeHandler = handler("Node", tracker::upsertNode, tracker::deleteNode);
-    node.addEventHandler(nodeHandler);
+        tracked(
+            client.nodes().withName(nodeName).runnableInformer(0),
+            new TrackingItemStore<>("Node", Node::new, tracker::upsertNode, tracker::deleteNode));
     informers = List.of(services, slices, node);
     List<String> kinds = List.of("Service", "EndpointSlice", "Node");
     for (int i = 0; i < informers.size(); i++) {
       String what = kinds.get(i) + " informer";
       informers.get(i).exceptionHandler((started, failure) -> retryAfter(what, started, failure));
     }
-    handlers = List.of(serviceHandler, sliceHandler, nodeHandler);
     long startNanos = System.nanoTime();
-    listed = informers.stream().map(i -> i.start().toCompletableFuture()).toList();
+    allListed =
+        CompletableFuture.allOf(
+            informers.stream()
+                .map(i -> i.start().toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
     // How long the first list takes is worth seeing at scale (BENCHMARKS.md).
-    CompletableFuture.allOf(listed.toArray(CompletableFuture[]::new))
-        .thenRun(
-            () ->
-                LOG.info(
-                    "Informers listed {} services and {} endpoint slices in {} ms",
-                    services.getStore().listKeys().size(),
-                    slices.getStore().listKeys().size(),
-                    (System.nanoTime() - startNanos) / 1_000_000));
+    allListed.thenRun(
+        () ->
+            LOG.info(
+                "Informers listed {} services and {} endpoint slices in {} ms",
+                services.getStore().listKeys().size(),
+                slices.getStore().listKeys().size(),
+                (System.nanoTime() - startNanos) / 1_000_000));
   }
 
   /**
-   * An informer reports itself synced once its first list is in its store, but hands the listed
-   * objects to handlers asynchronously. Synced here means more: every object in every store has
-   * also reached the tracker, so the first snapshot after sync is never half-listed.
+   * The informer hands its objects to the tracker through its store, which keeps only keys and
+   * resourceVersions (see {@link TrackingItemStore}); kipvs reads no index.
+   */
+  private static <T extends HasMetadata> SharedIndexInformer<T> tracked(
+      SharedIndexInformer<T> informer, TrackingItemStore<T> store) {
+    return informer.removeNamespaceIndex().itemStore(store);
+  }
+
+  /** Completes when every informer has listed once. */
+  synchronized CompletableFuture<Void> listed() {
+    return allListed;
+  }
+
+  /**
+   * Synced once every informer has listed: its store hands each listed object to the tracker before
+   * the informer reports the list done, so the first snapshot after sync is never half-listed.
    */
   @Override
   public boolean hasSynced() {
-    if (synced) {
-      return true;
-    }
     List<SharedIndexInformer<?>> current;
-    List<DeliveringHandler<?>> delivering;
     synchronized (this) {
       current = informers;
-      delivering = handlers;
     }
-    if (current.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < current.size(); i++) {
-      if (!current.get(i).hasSynced()
-          || !delivering.get(i).delivered(current.get(i).getStore().listKeys())) {
-        return false;
-      }
-    }
-    synced = true;
-    delivering.forEach(DeliveringHandler::forget);
-    return true;
+    return !current.isEmpty() && current.stream().allMatch(SharedIndexInformer::hasSynced);
   }
 
   @Override
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<CompletableFuture<Void>> futures;
+    CompletableFuture<Void> all;
     synchronized (this) {
-      futures = listed;
-    }
-    if (futures.isEmpty()) {
-      return false;
+      if (informers.isEmpty()) {
+        return false;
+      }
+      all = allListed;
     }
     try {
-      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-          .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      all.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       return hasSynced();
     } catch (ExecutionException e) {
       // Only after close: failures are retried (retryAfter).
       return false;
     }
-    synchronized (deliveries) {
-      while (!hasSynced()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        // Woken by each delivery; the bound only guards against a missed store change.
-        TimeUnit.NANOSECONDS.timedWait(
-            deliveries, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-      }
-    }
-    return true;
+    return hasSynced();
   }
 
   // Like client-go's reflector, keep trying (fabric8 backs off between attempts): a proxy that
@@ -236,81 +198,5 @@ final class InformerClusterWatch implements ClusterWatch {
         object.getMetadata() == null ? null : object.getMetadata().getLabels();
     return labels != null
         && (labels.containsKey(SERVICE_PROXY_NAME_LABEL) || labels.containsKey(HEADLESS_LABEL));
-  }
-
-  private <T extends HasMetadata> DeliveringHandler<T> handler(
-      String kind, Consumer<T> upsert, Consumer<T> delete) {
-    return new DeliveringHandler<>(kind, upsert, delete);
-  }
-
-  /** Feeds the tracker and remembers which objects it has handed over, for {@link #hasSynced}. */
-  private final class DeliveringHandler<T extends HasMetadata> implements ResourceEventHandler<T> {
-    private final String kind;
-    private final Consumer<T> upsert;
-    private final Consumer<T> delete;
-    private final Set<String> delivered = ConcurrentHashMap.newKeySet();
-
-    DeliveringHandler(String kind, Consumer<T> upsert, Consumer<T> delete) {
-      this.kind = kind;
-      this.upsert = upsert;
-      this.delete = delete;
-    }
-
-    boolean delivered(List<String> keys) {
-      return delivered.containsAll(keys);
-    }
-
-    /** Once synced, which objects were delivered no longer matters. */
-    void forget() {
-      delivered.clear();
-    }
-
-    @Override
-    public void onAdd(T object) {
-      apply(object, skipped(object) ? delete : upsert);
-      track(object, true);
-    }
-
-    @Override
-    public void onUpdate(T before, T after) {
-      // The label selector already hides skipped objects; this guards servers that ignore it.
-      apply(after, skipped(after) ? delete : upsert);
-      track(after, true);
-    }
-
-    @Override
-    public void onDelete(T object, boolean finalStateUnknown) {
-      apply(object, delete);
-      track(object, false);
-    }
-
-    private void track(T object, boolean present) {
-      if (synced) {
-        return;
-      }
-      String key = Cache.metaNamespaceKeyFunc(object);
-      if (present) {
-        delivered.add(key);
-      } else {
-        delivered.remove(key);
-      }
-      synchronized (deliveries) {
-        deliveries.notifyAll();
-      }
-    }
-
-    private void apply(T object, Consumer<T> action) {
-      try {
-        action.accept(object);
-      } catch (RuntimeException e) {
-        // One object must never stop the informer from delivering the others.
-        LOG.error(
-            "{} {}/{} could not be processed",
-            kind,
-            object.getMetadata() == null ? "?" : object.getMetadata().getNamespace(),
-            object.getMetadata() == null ? "?" : object.getMetadata().getName(),
-            e);
-      }
-    }
   }
 }

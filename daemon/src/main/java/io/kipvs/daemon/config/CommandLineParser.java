@@ -321,6 +321,7 @@ public final class CommandLineParser {
         throw Values.invalid("flag --config-sync-period", f.configSyncPeriod, "must be > 0");
       }
       b.configSyncPeriod = period;
+      CompatibilitySettings.configSyncPeriod(b, "flag --config-sync-period", period);
     }
     if (f.bindAddress != null) {
       b.bindAddress("flag --bind-address", f.bindAddress);

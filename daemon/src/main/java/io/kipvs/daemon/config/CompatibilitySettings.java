@@ -52,6 +52,21 @@ final class CompatibilitySettings {
     }
   }
 
+  /**
+   * configSyncPeriod, --config-sync-period: upstream's informers deliver every cached object again
+   * each period, and its change trackers find them unchanged. kipvs's informers cache only keys and
+   * resourceVersions (k8s-sync's TrackingItemStore), so there is nothing to deliver again.
+   */
+  static void configSyncPeriod(ConfigBuilder b, String source, Duration value) {
+    if (!value.equals(ConfigBuilder.DEFAULT_CONFIG_SYNC_PERIOD)) {
+      b.note(
+          source,
+          "kube-proxy's informers re-deliver unchanged cached objects on it, which change nothing;"
+              + " kipvs's informers keep no objects to re-deliver, and --ipvs-sync-period is what"
+              + " re-checks the kernel");
+    }
+  }
+
   /** nftables.*: only the nftables proxy mode reads them. */
   static void nftables(ConfigBuilder b, String source) {
     b.note(source, "only kube-proxy's nftables mode reads it; " + NO_EFFECT_UPSTREAM);

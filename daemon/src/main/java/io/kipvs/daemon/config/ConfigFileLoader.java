@@ -270,6 +270,7 @@ final class ConfigFileLoader {
               Duration d = duration(v, s);
               // kube-proxy's defaulting: 0 means 15m.
               b.configSyncPeriod = d.isZero() ? ConfigBuilder.DEFAULT_CONFIG_SYNC_PERIOD : d;
+              CompatibilitySettings.configSyncPeriod(b, s, b.configSyncPeriod);
             });
     root.put("detectLocalMode", (Apply) (v, s) -> b.detectLocalMode(s, text(v, s)));
     root.put(

@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param action what the process does
  * @param oomScoreAdj the oom_score_adj this process gives itself (--oom-score-adj)
  * @param apiRateLimit client-side limit of API requests (--kube-api-qps, --kube-api-burst)
- * @param configSyncPeriod resync period of the informers (--config-sync-period)
+ * @param configSyncPeriod --config-sync-period as given (validated; see CompatibilitySettings)
  * @param logFormat text or JSON log lines (--logging-format)
  * @param bindAddressHardFail whether a healthz or metrics address that cannot be bound stops the
  *     process, instead of being retried every 5 s (--bind-address-hard-fail)

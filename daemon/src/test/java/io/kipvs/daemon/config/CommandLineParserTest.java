@@ -1,5 +1,6 @@
 package io.kipvs.daemon.config;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +10,7 @@ import io.kipvs.k8s.Cidr;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -142,7 +144,10 @@ class CommandLineParserTest {
     assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.logFormat()).isEqualTo(LogFormat.JSON);
     assertThat(config.bindAddressHardFail()).isTrue();
-    assertThat(config.notes()).isEmpty();
+    assertThat(config.notes())
+        .singleElement(as(InstanceOfAssertFactories.STRING))
+        .startsWith("flag --config-sync-period")
+        .contains("keep no objects to re-deliver");
     assertThat(config.warnings()).isEmpty();
   }
 

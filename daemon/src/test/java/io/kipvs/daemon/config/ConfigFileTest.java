@@ -1,5 +1,6 @@
 package io.kipvs.daemon.config;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -171,7 +173,10 @@ class ConfigFileTest {
     assertThat(config.configSyncPeriod()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.apiRateLimit()).isEqualTo(new ApiRateLimit(2.5, 3));
     assertThat(config.bindAddressHardFail()).isTrue();
-    assertThat(config.notes()).isEmpty();
+    assertThat(config.notes())
+        .singleElement(as(InstanceOfAssertFactories.STRING))
+        .startsWith("field configSyncPeriod")
+        .contains("keep no objects to re-deliver");
     assertThat(config.warnings()).isEmpty();
   }
 
