@@ -48,6 +48,7 @@ class ProxierScaleInNodeTest {
     long[] before = cpuTicks(node, p);
     String idle = awaitNth(p, "Full sync took", 2, limit.plusSeconds(period));
     long[] after = cpuTicks(node, p);
+    String firstPhases = awaitNth(p, "Full sync phases", 1, Duration.ofSeconds(10));
     String idlePhases = awaitNth(p, "Full sync phases", 2, Duration.ofSeconds(10));
     long start = System.nanoTime();
     String table = node.run("ipvsadm -Sn | wc -l", Duration.ofMinutes(5));
@@ -58,6 +59,7 @@ class ProxierScaleInNodeTest {
     System.out.printf(
         "[scale] %d services x %d endpoints (%s lines in ipvsadm -Sn)%n"
             + "[scale]   first full sync: %s%n"
+            + "[scale]     %s%n"
             + "[scale]   idle full sync:  %s%n"
             + "[scale]     CPU over the period holding it: process %d ms, child processes %d ms%n"
             + "[scale]     %s%n"
@@ -67,6 +69,7 @@ class ProxierScaleInNodeTest {
         endpoints,
         table.strip(),
         brief(first),
+        firstPhases.substring(firstPhases.indexOf("Full sync phases")),
         brief(idle),
         (after[0] - before[0]) * 1000 / after[2],
         (after[1] - before[1]) * 1000 / after[2],
