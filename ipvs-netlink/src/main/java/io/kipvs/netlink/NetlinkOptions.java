@@ -31,8 +31,9 @@ public record NetlinkOptions(
   }
 
   /**
-   * Small buffers for clients that send one request at a time (rtnetlink), with 32 KiB reply slots
-   * (link messages with all their statistics run over a page).
+   * Small buffers for rtnetlink: requests one at a time, and address batches of about 300 messages
+   * (40 to 64 bytes each) per send; 32 KiB reply slots (link messages with all their statistics run
+   * over a page).
    */
   public static NetlinkOptions small() {
     return new NetlinkOptions(

@@ -4,6 +4,7 @@ package io.kipvs.netlink;
 final class Sys {
   static final int AF_NETLINK = 16;
   static final int SOCK_RAW = 3;
+  static final int IPPROTO_RAW = 255;
   static final int SOCK_CLOEXEC = 0x80000;
 
   static final int SOL_SOCKET = 1;

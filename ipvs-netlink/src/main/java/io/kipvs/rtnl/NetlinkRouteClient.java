@@ -4,10 +4,12 @@ import static io.kipvs.rtnl.RtnlWire.*;
 
 import io.kipvs.ipvs.AddressText;
 import io.kipvs.ipvs.NetlinkException;
+import io.kipvs.netlink.MessageWriter;
 import io.kipvs.netlink.Netlink;
 import io.kipvs.netlink.NetlinkConnection;
 import io.kipvs.netlink.NetlinkOptions;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -95,18 +97,53 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   /** Adds the address, or replaces it if the link has it already (idempotent). */
   @Override
   public void addAddress(int linkIndex, InetAddress address, int prefixLength) {
-    connection.request(
-        (w, f, s) -> RtnlCodec.address(w, f, s, RTM_NEWADDR, linkIndex, address, prefixLength),
-        () -> "RTM_NEWADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
-        m -> null);
+    applyOne(new AddressOperation.Add(linkIndex, address, prefixLength));
   }
 
   @Override
   public void deleteAddress(int linkIndex, InetAddress address, int prefixLength) {
-    connection.request(
-        (w, f, s) -> RtnlCodec.address(w, f, s, RTM_DELADDR, linkIndex, address, prefixLength),
-        () -> "RTM_DELADDR " + AddressText.of(address) + "/" + prefixLength + " index " + linkIndex,
-        m -> null);
+    applyOne(new AddressOperation.Delete(linkIndex, address, prefixLength));
+  }
+
+  @Override
+  public List<AddressResult> apply(List<AddressOperation> operations) {
+    List<AddressOperation> ops = List.copyOf(operations);
+    NetlinkException[] errors =
+        connection.batch(
+            ops.size(),
+            new NetlinkConnection.BatchEncoder() {
+              @Override
+              public void encode(int index, MessageWriter w, int flags, int seq) {
+                RtnlCodec.address(w, flags, seq, ops.get(index));
+              }
+
+              @Override
+              public String describe(int index) {
+                return describeOperation(ops.get(index));
+              }
+            });
+    List<AddressResult> results = new ArrayList<>(ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      results.add(new AddressResult(ops.get(i), Optional.ofNullable(errors[i])));
+    }
+    return results;
+  }
+
+  private void applyOne(AddressOperation operation) {
+    Optional<NetlinkException> error = apply(List.of(operation)).get(0).error();
+    if (error.isPresent()) {
+      throw error.get();
+    }
+  }
+
+  static String describeOperation(AddressOperation op) {
+    String type = op instanceof AddressOperation.Add ? "RTM_NEWADDR " : "RTM_DELADDR ";
+    return type
+        + AddressText.of(op.address())
+        + "/"
+        + op.prefixLength()
+        + " index "
+        + op.linkIndex();
   }
 
   @Override

@@ -37,6 +37,13 @@ public interface RouteNetlinkClient extends AutoCloseable {
 
   void deleteAddress(int linkIndex, InetAddress address, int prefixLength);
 
+  /**
+   * Applies these address changes in order, many per system call, each acknowledged on its own. A
+   * failed change does not stop the others; the result says, per change and in the order given,
+   * whether it succeeded.
+   */
+  List<AddressResult> apply(List<AddressOperation> operations);
+
   @Override
   void close();
 }

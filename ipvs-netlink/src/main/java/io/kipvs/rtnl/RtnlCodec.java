@@ -68,6 +68,12 @@ final class RtnlCodec {
     w.endMessage(start);
   }
 
+  /** The request of one batched address change. */
+  static void address(MessageWriter w, int flags, int seq, AddressOperation op) {
+    int type = op instanceof AddressOperation.Add ? RTM_NEWADDR : RTM_DELADDR;
+    address(w, flags, seq, type, op.linkIndex(), op.address(), op.prefixLength());
+  }
+
   static Link decodeLink(Message m) {
     m.requirePayload(IFINFOMSG_LENGTH, "RTM_NEWLINK");
     ByteBuffer b = m.buffer();

@@ -45,6 +45,37 @@ class RtnlCodecTest {
   }
 
   @Test
+  void batchedAddressChangesAreByteExactBackToBack() throws Exception {
+    // Two changes of one batch in one send buffer: each its own message, flags and sequence number.
+    MessageWriter w = MessageWriter.ofCapacity(256);
+    RtnlCodec.address(w, 5, 7, new AddressOperation.Add(3, InetAddress.getByName("10.96.0.2"), 32));
+    RtnlCodec.address(
+        w, 5, 8, new AddressOperation.Delete(3, InetAddress.getByName("fd00::2"), 128));
+    assertThat(Hex.of(w))
+        .isEqualTo(
+            Hex.normalise(
+                "28 00 00 00 14 00 05 05 07 00 00 00 00 00 00 00" // RTM_NEWADDR, CREATE|REPLACE
+                    + " 02 20 00 00 03 00 00 00" // AF_INET /32, index 3
+                    + " 08 00 02 00 0a 60 00 02 08 00 01 00 0a 60 00 02"
+                    + " 40 00 00 00 15 00 05 00 08 00 00 00 00 00 00 00" // RTM_DELADDR, seq 8
+                    + " 0a 80 00 00 03 00 00 00" // AF_INET6 /128, index 3
+                    + " 14 00 02 00 fd 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02"
+                    + " 14 00 01 00 fd 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02"));
+  }
+
+  @Test
+  void batchedAddressChangesAreNamedInErrors() throws Exception {
+    assertThat(
+            NetlinkRouteClient.describeOperation(
+                new AddressOperation.Add(3, InetAddress.getByName("10.96.0.2"), 32)))
+        .isEqualTo("RTM_NEWADDR 10.96.0.2/32 index 3");
+    assertThat(
+            NetlinkRouteClient.describeOperation(
+                new AddressOperation.Delete(3, InetAddress.getByName("fd00::2"), 128)))
+        .isEqualTo("RTM_DELADDR fd00::2/128 index 3");
+  }
+
+  @Test
   void decodesLinksAndAddresses() throws Exception {
     Link link =
         RtnlCodec.decodeLink(

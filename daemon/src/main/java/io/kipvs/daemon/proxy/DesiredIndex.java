@@ -81,6 +81,10 @@ final class DesiredIndex {
     entries.clear();
   }
 
+  Optional<ServiceRules> rules(ServiceName name) {
+    return Optional.ofNullable(services.get(name));
+  }
+
   Optional<DesiredVirtualServer> virtualServer(VirtualServerKey key) {
     var c = claims.get(key);
     return c == null || c.isEmpty() ? Optional.empty() : Optional.of(c.values().iterator().next());

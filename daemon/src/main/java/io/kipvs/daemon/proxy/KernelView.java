@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What kipvs believes the kernel's IPVS table holds: the last full dump, with every successful
@@ -40,6 +41,34 @@ final class KernelView {
       }
       table.put(s.server().key(), e);
     }
+  }
+
+  /** Forgets everything: a full read follows. */
+  void clear() {
+    table.clear();
+  }
+
+  /** Replaces what is known of one virtual server by what was just read of it. */
+  void put(VirtualServerStatus read) {
+    Entry e = new Entry(read.server());
+    for (RealServerStatus r : read.realServers()) {
+      e.reals.put(r.server().key(), r.server());
+    }
+    table.put(read.server().key(), e);
+  }
+
+  void remove(VirtualServerKey key) {
+    table.remove(key);
+  }
+
+  /** The virtual server's settings as last read or written, without its real servers. */
+  Optional<VirtualServer> server(VirtualServerKey key) {
+    Entry e = table.get(key);
+    return e == null ? Optional.empty() : Optional.of(e.server);
+  }
+
+  Set<VirtualServerKey> keys() {
+    return table.keySet();
   }
 
   Optional<VirtualServerStatus> get(VirtualServerKey key) {

@@ -1,6 +1,8 @@
 package io.kipvs.daemon.proxy;
 
 import io.kipvs.k8s.Cidr;
+import io.kipvs.rtnl.AddressOperation;
+import io.kipvs.rtnl.AddressResult;
 import io.kipvs.rtnl.Link;
 import io.kipvs.rtnl.LinkAddress;
 import io.kipvs.rtnl.RouteNetlinkClient;
@@ -43,25 +45,31 @@ final class KubeIpvs0 {
     index = link.index();
   }
 
-  Set<InetAddress> addresses() {
-    Set<InetAddress> out = new HashSet<>();
-    for (LinkAddress a : rtnl.addresses(index)) {
-      out.add(a.address());
+  /** Binds these addresses in one batch (many per system call); one result each, in order. */
+  List<AddressResult> bind(List<InetAddress> addresses) {
+    List<AddressOperation> ops = new ArrayList<>(addresses.size());
+    for (InetAddress a : addresses) {
+      ops.add(new AddressOperation.Add(index, a, Addresses.hostPrefix(a)));
     }
-    return out;
+    return rtnl.apply(ops);
   }
 
-  void add(InetAddress address) {
-    rtnl.addAddress(index, address, Addresses.hostPrefix(address));
+  /** Unbinds these addresses in one batch; one result each, in order. */
+  List<AddressResult> unbind(List<InetAddress> addresses) {
+    List<AddressOperation> ops = new ArrayList<>(addresses.size());
+    for (InetAddress a : addresses) {
+      ops.add(new AddressOperation.Delete(index, a, Addresses.hostPrefix(a)));
+    }
+    return rtnl.apply(ops);
   }
 
-  void remove(InetAddress address) {
-    rtnl.deleteAddress(index, address, Addresses.hostPrefix(address));
-  }
+  /**
+   * The node's addresses, read with one dump: what the desired state depends on, and kube-ipvs0's.
+   */
+  record NodeAddresses(NodeContext context, Set<InetAddress> kubeIpvs0) {}
 
-  /** Reads the node's addresses and selects the NodePort ones. */
-  NodeContext nodeContext(
-      List<Cidr> nodePortCidrs, String scheduler, Optional<InetAddress> nodeIp) {
+  /** Reads the node's addresses: kube-ipvs0's, and the others with the NodePort ones selected. */
+  NodeAddresses read(List<Cidr> nodePortCidrs, String scheduler, Optional<InetAddress> nodeIp) {
     Set<Integer> loopbacks = new HashSet<>();
     for (Link l : rtnl.links()) {
       if (l.name().equals("lo")) {
@@ -69,12 +77,20 @@ final class KubeIpvs0 {
       }
     }
     List<LinkAddress> all = rtnl.allAddresses();
+    Set<InetAddress> own = new HashSet<>();
+    for (LinkAddress a : all) {
+      if (a.linkIndex() == index) {
+        own.add(a.address());
+      }
+    }
     NodeContext selected = select(all, index, loopbacks, nodePortCidrs, scheduler);
-    return new NodeContext(
-        selected.nodePortAddresses(),
-        selected.otherInterfaceAddresses(),
-        selected.defaultScheduler(),
-        nodeIp);
+    return new NodeAddresses(
+        new NodeContext(
+            selected.nodePortAddresses(),
+            selected.otherInterfaceAddresses(),
+            selected.defaultScheduler(),
+            nodeIp),
+        own);
   }
 
   /**

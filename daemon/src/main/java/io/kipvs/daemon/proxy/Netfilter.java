@@ -1,6 +1,8 @@
 package io.kipvs.daemon.proxy;
 
 import io.kipvs.k8s.Cidr;
+import io.kipvs.xtables.LegacyTables;
+import io.kipvs.xtables.TableSummary;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -27,6 +29,7 @@ final class Netfilter {
   private final Set<IpsetEntry> written = new HashSet<>();
   private final Map<Boolean, String> lastRules = new HashMap<>();
   private final Set<Boolean> setsCreated = new HashSet<>();
+  private final Map<Boolean, Optional<List<TableSummary>>> summaries = new HashMap<>();
   private boolean warnedNoIp6tables;
 
   Netfilter(
@@ -100,11 +103,54 @@ final class Netfilter {
   }
 
   /**
-   * Writes the chains of each family in use. Full: reads iptables-save, adds missing jumps, and
-   * rewrites when the rule counts of our chains differ (drift); otherwise writes only when the
-   * generated rules changed since the last write.
+   * The periodic check of the sets, cheap when nothing drifted: {@code ipset list -terse} gives
+   * each set's size without its members. When every set of ours exists and holds as many members as
+   * were written, the kernel is taken to hold what was written and only the touched members are
+   * diffed (as in an incremental sync). A missing set or another size (members added or removed
+   * behind our back) falls back to the full read of {@link #syncIpsets} with an empty {@code
+   * touched}, as does {@code deep}. Members replaced by as many others keep the sizes: only a deep
+   * check finds them.
    */
-  boolean syncIptables(DesiredIndex index, boolean full) {
+  boolean resyncIpsets(DesiredIndex index, Collection<IpsetEntry> touched, boolean deep) {
+    if (deep || setsCreated.isEmpty()) {
+      return syncIpsets(index, Optional.empty());
+    }
+    CommandRunner.Result list = runner.run(List.of("ipset", "list", "-terse"), "");
+    if (!list.ok()) {
+      LOG.error("Cannot list the ipsets: {}", list.describe());
+      return false;
+    }
+    Map<String, Integer> sizes = IpsetScript.parseTerse(list.stdout());
+    Map<String, Integer> expected = new HashMap<>();
+    for (IpsetEntry e : written) {
+      expected.merge(e.setName(), 1, Integer::sum);
+    }
+    for (boolean v6 : setsCreated) {
+      for (KubeIpset set : KubeIpset.values()) {
+        String name = set.setName(v6);
+        Integer have = sizes.get(name);
+        int want = expected.getOrDefault(name, 0);
+        if (have == null || have != want) {
+          LOG.info(
+              "ipset {} {} behind our back ({} members written): reading every set",
+              name,
+              have == null ? "is missing or unsized" : "holds " + have + " members",
+              want);
+          return syncIpsets(index, Optional.empty());
+        }
+      }
+    }
+    return syncIpsets(index, Optional.of(touched));
+  }
+
+  /**
+   * Writes the chains of each family in use. Full: checks the kernel's rules (adds missing jumps,
+   * and rewrites when the rule counts of our chains differ: drift); otherwise writes only when the
+   * generated rules changed since the last write. With the legacy backend a full check reads {@code
+   * iptables-save} only when the nat or filter table's summary (rule count, blob size, chain
+   * offsets, read with one system call) changed since our last read or write, or when {@code deep}.
+   */
+  boolean syncIptables(DesiredIndex index, boolean full, boolean deep) {
     boolean ok = true;
     for (boolean v6 : families(index)) {
       if (v6 && !runner.exists(backend.restore(true))) {
@@ -119,10 +165,19 @@ final class Netfilter {
       String rules = IptablesScript.restore(base);
       String script = rules;
       boolean write = !rules.equals(lastRules.get(v6));
-      if (full || !lastRules.containsKey(v6)) {
+      boolean read = full || !lastRules.containsKey(v6);
+      Optional<List<TableSummary>> summary = Optional.empty();
+      if (read) {
+        summary = summary(v6);
+        if (!deep && !write && summary.isPresent() && summary.equals(summaries.get(v6))) {
+          read = false;
+        }
+      }
+      if (read) {
         CommandRunner.Result save = runner.run(List.of(backend.save(v6)), "");
         if (!save.ok()) {
           LOG.error("Cannot read iptables rules: {}", save.describe());
+          summaries.remove(v6);
           ok = false;
           continue;
         }
@@ -140,18 +195,46 @@ final class Netfilter {
         }
       }
       if (!write) {
+        // Taken before the save that found the rules in order: a change after it shows next time.
+        summary.ifPresent(s -> summaries.put(v6, Optional.of(s)));
         continue;
       }
       CommandRunner.Result r = runner.run(List.of(backend.restore(v6), "-w", "--noflush"), script);
       if (!r.ok()) {
         LOG.error("iptables restore failed: {}", r.describe());
         lastRules.remove(v6);
+        summaries.remove(v6);
         ok = false;
         continue;
       }
       lastRules.put(v6, rules);
+      summaries.put(v6, summary(v6));
     }
     return ok;
+  }
+
+  /**
+   * The nat and filter tables' summaries, with the legacy backend; empty with another backend or
+   * when they cannot be read (then iptables-save is read every full sync).
+   */
+  private Optional<List<TableSummary>> summary(boolean v6) {
+    if (!backend.name().equals("legacy")) {
+      return Optional.empty();
+    }
+    try {
+      List<TableSummary> out = new ArrayList<>();
+      for (String table : List.of("nat", "filter")) {
+        Optional<TableSummary> s = LegacyTables.summary(v6, table);
+        if (s.isEmpty()) {
+          return Optional.empty();
+        }
+        out.add(s.get());
+      }
+      return Optional.of(out);
+    } catch (RuntimeException e) {
+      LOG.debug("Cannot read the legacy tables' summary: {}", e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private IptablesScript.Input input(DesiredIndex index, boolean v6, List<IptablesScript.Jump> j) {

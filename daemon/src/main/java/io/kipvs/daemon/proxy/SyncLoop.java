@@ -4,6 +4,7 @@ import io.kipvs.ipvs.BatchResult;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsOperation;
 import io.kipvs.ipvs.OperationResult;
+import io.kipvs.ipvs.RealServerStatus;
 import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerStatus;
 import io.kipvs.k8s.ClusterChanges;
@@ -11,6 +12,9 @@ import io.kipvs.k8s.ClusterSnapshot;
 import io.kipvs.k8s.ClusterWatch;
 import io.kipvs.k8s.ServiceName;
 import io.kipvs.k8s.ServicePort;
+import io.kipvs.rtnl.AddressResult;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +46,13 @@ final class SyncLoop {
   private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
   private static final Duration SYNC_WAIT_LOG = Duration.ofSeconds(10);
 
+  /**
+   * A resync reads the real servers of one slice of the IPVS table in this many, and the members of
+   * every ipset once in this many: the drift no cheaper check finds is repaired within this many
+   * sync periods (daemon/README.md).
+   */
+  static final int DEEP_ROUNDS = 10;
+
   private final ProxierSettings settings;
   private final ClusterWatch watch;
   private final ProxyMetrics metrics;
@@ -65,6 +76,8 @@ final class SyncLoop {
   private final KernelView view = new KernelView();
   private final Set<InetAddress> bound = new HashSet<>();
   private final Set<ServiceName> dirty = new TreeSet<>();
+  private boolean thoroughNext = true;
+  private long fullSyncs;
   private NodeContext node;
   private boolean netfilterFailed;
   private Instant lastSync = Instant.EPOCH;
@@ -174,56 +187,59 @@ final class SyncLoop {
     return watch.takeChanges();
   }
 
-  /** The whole desired state against the kernel as it is. */
+  /**
+   * The periodic resync: brings the whole kernel back to the desired state, reading it as cheaply
+   * as the drift it must find allows (daemon/README.md, "How it syncs"). The first one, and the one
+   * after a failure, is thorough: it rebuilds the desired state and reads everything.
+   */
   void fullSync() {
     Instant start = clock.instant();
     lastSync = start;
     lastFull = start;
+    boolean thorough = thoroughNext;
+    thoroughNext = false;
+    long round = fullSyncs++;
+    long cpu0 = threadCpuNanos();
     try {
       long t0 = System.nanoTime();
       ClusterChanges changes = takeChanges();
       ClusterSnapshot snapshot = changes.snapshot();
       long tSnapshot = System.nanoTime();
-      node =
-          link.nodeContext(settings.nodePortAddresses(), settings.scheduler(), settings.nodeIp());
-      index.clear();
-      Map<ServiceName, List<ServicePort>> byService = new HashMap<>();
-      for (ServicePort p : snapshot.ports()) {
-        byService.computeIfAbsent(p.name().service(), k -> new ArrayList<>()).add(p);
-      }
-      for (var e : byService.entrySet()) {
-        index.put(
-            e.getKey(), Optional.of(DesiredStateBuilder.build(e.getKey(), e.getValue(), node)));
-      }
+      KubeIpvs0.NodeAddresses addresses =
+          link.read(settings.nodePortAddresses(), settings.scheduler(), settings.nodeIp());
+      boolean rebuild = thorough || changes.nodeChanged() || !addresses.context().equals(node);
+      node = addresses.context();
+      Touched touched = rebuild ? rebuildIndex(snapshot) : updateIndex(changes, snapshot);
       long tDesired = System.nanoTime();
-      dirty.clear();
       bound.clear();
-      bound.addAll(link.addresses());
+      bound.addAll(addresses.kubeIpvs0());
       bindMissing(index.addresses());
       long tAddresses = System.nanoTime();
-      List<VirtualServerStatus> dump = ipvs.dumpAll();
-      view.reset(dump);
-      drains.takeDeleted();
-      IpvsPlan plan = IpvsPlanner.plan(index.virtualServers(), dump, owned);
+      KernelRead read = readIpvs(thorough, round, touched.keys);
+      IpvsPlan plan = IpvsPlanner.plan(scopeDesired(read, thorough), read.present(), owned);
       long tRead = System.nanoTime();
-      int failures = apply(plan, Map.of());
+      int failures = apply(plan, touched.owners);
       long tWrite = System.nanoTime();
       unbindStale(new ArrayList<>(bound));
-      boolean nfOk = netfilter.syncIpsets(index, Optional.empty());
+      boolean deep = thorough || netfilterFailed || round % DEEP_ROUNDS == DEEP_ROUNDS - 1;
+      boolean nfOk = netfilter.resyncIpsets(index, touched.entries, deep);
       long tIpsets = System.nanoTime();
-      nfOk &= netfilter.syncIptables(index, true);
+      nfOk &= netfilter.syncIptables(index, true, deep);
       long tIptables = System.nanoTime();
       // The phases of a full sync, so that its cost at scale can be told apart (BENCHMARKS.md).
       LOG.info(
           "Full sync phases: snapshot {} ms, desired state {} ms, kube-ipvs0 addresses {} ms,"
-              + " IPVS read and plan {} ms, IPVS write {} ms, ipsets {} ms, iptables {} ms",
+              + " IPVS read and plan {} ms, IPVS write {} ms, ipsets {} ms, iptables {} ms"
+              + " ({}; sync thread CPU {} ms)",
           millis(t0, tSnapshot),
           millis(tSnapshot, tDesired),
           millis(tDesired, tAddresses),
           millis(tAddresses, tRead),
           millis(tRead, tWrite),
           millis(tWrite, tIpsets),
-          millis(tIpsets, tIptables));
+          millis(tIpsets, tIptables),
+          thorough ? "thorough" : rebuild ? "desired state rebuilt" : deep ? "deep" : "light",
+          (threadCpuNanos() - cpu0) / 1_000_000);
       finish(changes, start, plan, failures, nfOk, true);
     } catch (RuntimeException e) {
       LOG.error("Full sync failed; retrying", e);
@@ -231,8 +247,192 @@ final class SyncLoop {
     }
   }
 
+  /**
+   * The virtual servers as the kernel has them now, with their real servers, for the virtual
+   * servers this resync must plan: all of them when thorough. Otherwise one dump of the virtual
+   * servers (without real servers) finds those added, deleted or changed behind our back; their
+   * real servers are read, and so are those of the changed services and of one slice of the table
+   * in {@link #DEEP_ROUNDS}, so that every virtual server's real servers are read within that many
+   * resyncs. The view learns what was read.
+   */
+  private KernelRead readIpvs(boolean thorough, long round, Set<VirtualServerKey> changed) {
+    List<VirtualServerStatus> services = ipvs.virtualServers();
+    for (IpvsPlan.RealServerRef r : drains.takeDeleted()) {
+      view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
+    }
+    Map<VirtualServerKey, VirtualServerStatus> inKernel = new HashMap<>();
+    for (VirtualServerStatus s : services) {
+      inKernel.put(s.server().key(), s);
+    }
+    Set<VirtualServerKey> scope = new HashSet<>(changed);
+    if (thorough) {
+      view.clear();
+      scope.addAll(inKernel.keySet());
+    } else {
+      for (VirtualServerStatus s : services) {
+        VirtualServerKey key = s.server().key();
+        Optional<io.kipvs.ipvs.VirtualServer> seen = view.server(key);
+        // As the planner compares: what we wrote and what the kernel reports differ in fields
+        // the kernel fills in (the timeout of a service without persistence).
+        if (seen.isEmpty()
+            || !IpvsPlanner.sameSettings(seen.get().settings(), s.server().settings())
+            || Math.floorMod(key.hashCode(), DEEP_ROUNDS) == round % DEEP_ROUNDS) {
+          scope.add(key);
+        }
+      }
+      for (VirtualServerKey key : view.keys()) {
+        if (!inKernel.containsKey(key)) {
+          scope.add(key);
+        }
+      }
+    }
+    List<VirtualServerStatus> present = new ArrayList<>();
+    for (VirtualServerKey key : scope) {
+      VirtualServerStatus s = inKernel.get(key);
+      if (s == null) {
+        view.remove(key);
+        continue;
+      }
+      // Real servers matter only where the planner keeps the virtual server and changes it.
+      List<RealServerStatus> reals =
+          owned.test(key) && index.virtualServer(key).isPresent() ? realServers(key) : List.of();
+      VirtualServerStatus read = new VirtualServerStatus(s.server(), s.stats(), reals);
+      view.put(read);
+      present.add(read);
+    }
+    return new KernelRead(present, scope, inKernel.keySet());
+  }
+
+  /**
+   * What a resync read of the IPVS table.
+   *
+   * @param present the virtual servers in the plan's scope that the kernel has, with their real
+   *     servers
+   * @param scope the virtual servers the plan covers, present or not
+   * @param inKernel every virtual server the kernel has
+   */
+  private record KernelRead(
+      List<VirtualServerStatus> present,
+      Set<VirtualServerKey> scope,
+      Set<VirtualServerKey> inKernel) {}
+
+  private List<RealServerStatus> realServers(VirtualServerKey key) {
+    try {
+      return ipvs.realServers(key);
+    } catch (io.kipvs.ipvs.NetlinkException e) {
+      if (e.errno() == 3) {
+        // Deleted since the virtual servers were read: re-added with its real servers next time.
+        return List.of();
+      }
+      throw e;
+    }
+  }
+
+  /** The desired virtual servers in the scope of this resync's plan. */
+  private List<DesiredVirtualServer> scopeDesired(KernelRead read, boolean thorough) {
+    List<DesiredVirtualServer> all = index.virtualServers();
+    if (thorough) {
+      return all;
+    }
+    List<DesiredVirtualServer> out = new ArrayList<>();
+    for (DesiredVirtualServer d : all) {
+      VirtualServerKey key = d.server().key();
+      if (read.scope().contains(key) || !read.inKernel().contains(key)) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  private static long threadCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : 0;
+  }
+
   private static long millis(long fromNanos, long toNanos) {
     return (toNanos - fromNanos) / 1_000_000;
+  }
+
+  /** What the changes of one sync touched: only these need diffing against the kernel. */
+  private static final class Touched {
+    final Set<VirtualServerKey> keys = new HashSet<>();
+    final Set<InetAddress> addresses = new HashSet<>();
+    final Set<IpsetEntry> entries = new HashSet<>();
+    final Map<VirtualServerKey, ServiceName> owners = new HashMap<>();
+  }
+
+  /**
+   * Rebuilds the whole index from the snapshot (the node's addresses changed, or the index cannot
+   * be trusted); what differs from the index before, and the services whose writes failed, are
+   * touched.
+   */
+  private Touched rebuildIndex(ClusterSnapshot snapshot) {
+    Map<VirtualServerKey, DesiredVirtualServer> before = new HashMap<>();
+    for (DesiredVirtualServer d : index.virtualServers()) {
+      before.put(d.server().key(), d);
+    }
+    Set<IpsetEntry> entriesBefore = new HashSet<>(index.entries());
+    Set<InetAddress> addressesBefore = new HashSet<>(index.addresses());
+    Touched t = new Touched();
+    for (ServiceName s : dirty) {
+      index.rules(s).ifPresent(r -> t.keys.addAll(r.virtualServers().keySet()));
+    }
+    dirty.clear();
+    index.clear();
+    Map<ServiceName, List<ServicePort>> byService = new HashMap<>();
+    for (ServicePort p : snapshot.ports()) {
+      byService.computeIfAbsent(p.name().service(), k -> new ArrayList<>()).add(p);
+    }
+    for (var e : byService.entrySet()) {
+      index.put(e.getKey(), Optional.of(DesiredStateBuilder.build(e.getKey(), e.getValue(), node)));
+    }
+    for (DesiredVirtualServer d : index.virtualServers()) {
+      VirtualServerKey key = d.server().key();
+      if (!d.equals(before.remove(key))) {
+        t.keys.add(key);
+      }
+    }
+    t.keys.addAll(before.keySet());
+    for (IpsetEntry e : index.entries()) {
+      if (!entriesBefore.remove(e)) {
+        t.entries.add(e);
+      }
+    }
+    t.entries.addAll(entriesBefore);
+    for (InetAddress a : index.addresses()) {
+      if (!addressesBefore.remove(a)) {
+        t.addresses.add(a);
+      }
+    }
+    t.addresses.addAll(addressesBefore);
+    return t;
+  }
+
+  /** Rebuilds the changed (and previously failed) services in the index. */
+  private Touched updateIndex(ClusterChanges changes, ClusterSnapshot snapshot) {
+    Set<ServiceName> services = new TreeSet<>(changes.changedServices());
+    services.addAll(dirty);
+    dirty.clear();
+    if (changes.nodeChanged()) {
+      services.addAll(index.serviceNames());
+      for (ServicePort p : snapshot.ports()) {
+        services.add(p.name().service());
+      }
+    }
+    Touched t = new Touched();
+    for (ServiceName s : services) {
+      List<ServicePort> ports = snapshot.portsOf(s);
+      Optional<ServiceRules> rules =
+          ports.isEmpty()
+              ? Optional.empty()
+              : Optional.of(DesiredStateBuilder.build(s, ports, node));
+      DesiredIndex.Delta d = index.put(s, rules);
+      t.keys.addAll(d.virtualServers());
+      d.virtualServers().forEach(k -> t.owners.putIfAbsent(k, s));
+      t.addresses.addAll(d.addresses());
+      t.entries.addAll(d.entries());
+    }
+    return t;
   }
 
   /** Only the changed (and previously failed) services, against what was written. */
@@ -245,49 +445,25 @@ final class SyncLoop {
       for (IpvsPlan.RealServerRef r : drains.takeDeleted()) {
         view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
       }
-      Set<ServiceName> services = new TreeSet<>(changes.changedServices());
-      services.addAll(dirty);
-      dirty.clear();
-      if (changes.nodeChanged()) {
-        services.addAll(index.serviceNames());
-        for (ServicePort p : snapshot.ports()) {
-          services.add(p.name().service());
-        }
-      }
-      Set<VirtualServerKey> keys = new HashSet<>();
-      Set<InetAddress> addresses = new HashSet<>();
-      Set<IpsetEntry> entries = new HashSet<>();
-      Map<VirtualServerKey, ServiceName> owners = new HashMap<>();
-      for (ServiceName s : services) {
-        List<ServicePort> ports = snapshot.portsOf(s);
-        Optional<ServiceRules> rules =
-            ports.isEmpty()
-                ? Optional.empty()
-                : Optional.of(DesiredStateBuilder.build(s, ports, node));
-        DesiredIndex.Delta d = index.put(s, rules);
-        keys.addAll(d.virtualServers());
-        d.virtualServers().forEach(k -> owners.putIfAbsent(k, s));
-        addresses.addAll(d.addresses());
-        entries.addAll(d.entries());
-      }
-      List<InetAddress> toBind = addresses.stream().filter(index::wantsAddress).toList();
+      Touched touched = updateIndex(changes, snapshot);
+      List<InetAddress> toBind = touched.addresses.stream().filter(index::wantsAddress).toList();
       bindMissing(toBind);
       List<DesiredVirtualServer> desired = new ArrayList<>();
       List<VirtualServerStatus> actual = new ArrayList<>();
-      for (VirtualServerKey k : keys) {
+      for (VirtualServerKey k : touched.keys) {
         index.virtualServer(k).ifPresent(desired::add);
         view.get(k).ifPresent(actual::add);
       }
       IpvsPlan plan = IpvsPlanner.plan(desired, actual, owned);
-      int failures = apply(plan, owners);
-      unbindStale(addresses);
+      int failures = apply(plan, touched.owners);
+      unbindStale(touched.addresses);
       boolean nfOk;
       if (netfilterFailed) {
         nfOk = netfilter.syncIpsets(index, Optional.empty());
       } else {
-        nfOk = netfilter.syncIpsets(index, Optional.of(entries));
+        nfOk = netfilter.syncIpsets(index, Optional.of(touched.entries));
       }
-      nfOk &= netfilter.syncIptables(index, netfilterFailed);
+      nfOk &= netfilter.syncIptables(index, netfilterFailed, netfilterFailed);
       finish(changes, start, plan, failures, nfOk, false);
     } catch (RuntimeException e) {
       LOG.error("Sync failed; a full sync follows", e);
@@ -420,35 +596,56 @@ final class SyncLoop {
     return ((IpvsOperation.DeleteRealServer) op).virtualServer();
   }
 
+  /** Binds the wanted addresses kube-ipvs0 lacks, in one batch; each failure is logged. */
   private void bindMissing(Collection<InetAddress> wanted) {
+    List<InetAddress> missing = new ArrayList<>();
     for (InetAddress a : wanted) {
-      if (bound.contains(a) || node.otherInterfaceAddresses().contains(a)) {
-        continue;
+      if (!bound.contains(a) && !node.otherInterfaceAddresses().contains(a)) {
+        missing.add(a);
       }
-      try {
-        link.add(a);
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    for (AddressResult r : link.bind(missing)) {
+      InetAddress a = r.operation().address();
+      if (r.succeeded()) {
         bound.add(a);
-      } catch (RuntimeException e) {
-        LOG.error("Cannot bind {} to {}: {}", Addresses.text(a), KubeIpvs0.NAME, e.getMessage());
+      } else {
+        LOG.error(
+            "Cannot bind {} to {}: {}",
+            Addresses.text(a),
+            KubeIpvs0.NAME,
+            r.error().map(Throwable::getMessage).orElse(""));
         fullSoon();
       }
     }
   }
 
+  /** Unbinds the candidates no service wants any more, in one batch; each failure is logged. */
   private void unbindStale(Collection<InetAddress> candidates) {
+    List<InetAddress> stale = new ArrayList<>();
     for (InetAddress a : candidates) {
-      if (a.isLinkLocalAddress()
-          || !bound.contains(a)
-          || index.wantsAddress(a)
-          || Addresses.inAny(settings.excludeCidrs(), a)) {
-        continue;
+      if (!a.isLinkLocalAddress()
+          && bound.contains(a)
+          && !index.wantsAddress(a)
+          && !Addresses.inAny(settings.excludeCidrs(), a)) {
+        stale.add(a);
       }
-      try {
-        link.remove(a);
+    }
+    if (stale.isEmpty()) {
+      return;
+    }
+    for (AddressResult r : link.unbind(stale)) {
+      InetAddress a = r.operation().address();
+      if (r.succeeded()) {
         bound.remove(a);
-      } catch (RuntimeException e) {
+      } else {
         LOG.error(
-            "Cannot unbind {} from {}: {}", Addresses.text(a), KubeIpvs0.NAME, e.getMessage());
+            "Cannot unbind {} from {}: {}",
+            Addresses.text(a),
+            KubeIpvs0.NAME,
+            r.error().map(Throwable::getMessage).orElse(""));
       }
     }
   }
@@ -457,8 +654,9 @@ final class SyncLoop {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Makes the next sync a full one, after the retry delay. */
+  /** Makes the next sync a thorough full one, after the retry delay. */
   private void fullSoon() {
+    thoroughNext = true;
     lastFull = clock.instant().minus(settings.syncPeriod()).plus(RETRY_DELAY);
   }
 }

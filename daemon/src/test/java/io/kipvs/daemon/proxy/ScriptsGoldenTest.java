@@ -107,6 +107,50 @@ class ScriptsGoldenTest {
   }
 
   @Test
+  void ipsetRestoreGivesProtocolsByNumber() {
+    assertThat(
+            IpsetScript.restoreMember(
+                new IpsetEntry(KubeIpset.LOOP_BACK, true, "fd00::5,udp:53,fd00::5")))
+        .isEqualTo("fd00::5,17:53,fd00::5");
+    assertThat(
+            IpsetScript.restoreMember(
+                new IpsetEntry(KubeIpset.NODE_PORT_SCTP, false, "10.0.0.1,sctp:30000")))
+        .isEqualTo("10.0.0.1,132:30000");
+    assertThat(IpsetScript.restoreMember(new IpsetEntry(KubeIpset.NODE_PORT_TCP, false, "30080")))
+        .isEqualTo("30080");
+    assertThat(IpsetScript.restoreMember(new IpsetEntry(KubeIpset.IPVS_IPS, true, "fd00::1")))
+        .isEqualTo("fd00::1");
+  }
+
+  @Test
+  void ipsetTerseListGivesEverySetsSize() {
+    // ipset 7.17's `ipset list -terse`, as printed in a network namespace.
+    String list =
+        "Name: KUBE-CLUSTER-IP\n"
+            + "Type: hash:ip,port\n"
+            + "Revision: 7\n"
+            + "Header: family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x43aba036\n"
+            + "Size in memory: 360\n"
+            + "References: 0\n"
+            + "Number of entries: 3\n"
+            + "\n"
+            + "Name: KUBE-NODE-PORT-TCP\n"
+            + "Type: bitmap:port\n"
+            + "Revision: 3\n"
+            + "Header: range 0-65535\n"
+            + "Size in memory: 8264\n"
+            + "References: 0\n"
+            + "Number of entries: 1\n"
+            + "\n"
+            + "Name: OLD\n"
+            + "Type: hash:ip\n"
+            + "Header: family inet hashsize 1024 maxelem 65536\n";
+    assertThat(IpsetScript.parseTerse(list))
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of("KUBE-CLUSTER-IP", 3, "KUBE-NODE-PORT-TCP", 1));
+  }
+
+  @Test
   void saveTellsMissingJumpsAndRuleCountDrift() {
     String restore =
         IptablesScript.restore(

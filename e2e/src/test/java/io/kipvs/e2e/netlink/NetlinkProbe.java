@@ -18,10 +18,14 @@ import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerSettings;
 import io.kipvs.ipvs.VirtualServerStatus;
 import io.kipvs.ipvs.tool.IpvsadmFormat;
+import io.kipvs.rtnl.AddressOperation;
+import io.kipvs.rtnl.AddressResult;
 import io.kipvs.rtnl.Link;
 import io.kipvs.rtnl.LinkAddress;
 import io.kipvs.rtnl.RouteNetlinkClient;
+import io.kipvs.xtables.LegacyTables;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,9 +58,17 @@ public final class NetlinkProbe {
               benchWrite(Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
           case "bench-read" -> benchRead();
           case "concurrent" -> concurrent();
+          case "xtables" -> xtables(args[2]);
           default -> throw new IllegalArgumentException("unknown command " + args[0]);
         };
     Files.writeString(out, result);
+  }
+
+  /** The legacy table's summary as "entries|size|hooks|underflows", or "none". */
+  private static String xtables(String table) {
+    return LegacyTables.summary(table.startsWith("6:"), table.replaceFirst("^6:", ""))
+        .map(s -> s.entries() + "|" + s.size() + "|" + s.hookEntries() + "|" + s.underflows())
+        .orElse("none");
   }
 
   /** Writes the covering rule set with one batch; reports failures and system calls. */
@@ -193,6 +205,37 @@ public final class NetlinkProbe {
     }
   }
 
+  static final int BATCH_ADDRESSES = 2000;
+
+  /** 10.97.0.0 + i. */
+  static InetAddress batchAddress(int i) {
+    try {
+      return InetAddress.getByAddress(new byte[] {10, 97, (byte) (i >> 8), (byte) i});
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** "applied|N" and, per refused change, "failed|INDEX|ERRNO|MESSAGE". */
+  private static void appendResults(StringBuilder text, List<AddressResult> results) {
+    text.append("applied|").append(results.size()).append('\n');
+    for (int i = 0; i < results.size(); i++) {
+      int index = i;
+      results
+          .get(i)
+          .error()
+          .ifPresent(
+              e ->
+                  text.append("failed|")
+                      .append(index)
+                      .append('|')
+                      .append(e.errno())
+                      .append('|')
+                      .append(e.getMessage())
+                      .append('\n'));
+    }
+  }
+
   /** Steps on kube-ipvs0, each followed by "ADDRS" and our view of its addresses. */
   private static String rtnl(String step) {
     try (RouteNetlinkClient client = RouteNetlinkClient.open()) {
@@ -212,6 +255,28 @@ public final class NetlinkProbe {
           Link link = client.findLink("kube-ipvs0").orElseThrow();
           client.deleteAddress(link.index(), RuleSet.ip("10.96.0.11"), 32);
           client.deleteAddress(link.index(), RuleSet.ip("fd00:96::11"), 128);
+        }
+        case "batch" -> {
+          // One apply: many adds, a delete, and two changes the kernel refuses.
+          Link link = client.findLink("kube-ipvs0").orElseThrow();
+          List<AddressOperation> ops = new ArrayList<>();
+          for (int i = 0; i < BATCH_ADDRESSES; i++) {
+            ops.add(new AddressOperation.Add(link.index(), batchAddress(i), 32));
+          }
+          ops.add(new AddressOperation.Add(link.index(), RuleSet.ip("fd00:97::1"), 128));
+          ops.add(new AddressOperation.Delete(link.index(), RuleSet.ip("10.96.0.10"), 32));
+          ops.add(new AddressOperation.Delete(link.index(), RuleSet.ip("10.96.0.99"), 32));
+          ops.add(new AddressOperation.Add(999_999, RuleSet.ip("10.96.0.98"), 32));
+          appendResults(text, client.apply(ops));
+        }
+        case "batch-remove" -> {
+          Link link = client.findLink("kube-ipvs0").orElseThrow();
+          List<AddressOperation> ops = new ArrayList<>();
+          for (int i = 0; i < BATCH_ADDRESSES; i++) {
+            ops.add(new AddressOperation.Delete(link.index(), batchAddress(i), 32));
+          }
+          ops.add(new AddressOperation.Delete(link.index(), RuleSet.ip("fd00:97::1"), 128));
+          appendResults(text, client.apply(ops));
         }
         case "delete" -> {
           Link link = client.findLink("kube-ipvs0").orElseThrow();

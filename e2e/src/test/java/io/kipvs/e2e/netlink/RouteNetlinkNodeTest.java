@@ -48,6 +48,12 @@ class RouteNetlinkNodeTest {
         .collect(Collectors.joining(","));
   }
 
+  private static String linkIndex(String probeOutput) {
+    Matcher m = Pattern.compile("link\\|Link\\[index=(\\d+),").matcher(probeOutput);
+    assertThat(m.find()).as(probeOutput).isTrue();
+    return m.group(1);
+  }
+
   @Test
   void createsKubeIpvs0AddsAndRemovesAddresses() throws Exception {
     Node node = testbed.startNode(NodeOptions.named("nlrt1"));
@@ -67,6 +73,43 @@ class RouteNetlinkNodeTest {
     String removed = step(node, "remove");
     assertThat(ipAddresses(node)).isEqualTo("10.96.0.10/32,fd00:96::10/128");
     assertThat(ourAddresses(removed)).isEqualTo(ipAddresses(node));
+
+    // One batch: 2,000 IPv4 adds, an IPv6 add, a delete, and two refused changes (a missing
+    // address, a missing link), each reported on its own while the rest apply.
+    int n = NetlinkProbe.BATCH_ADDRESSES;
+    String batch = step(node, "batch");
+    assertThat(batch.lines().filter(l -> l.startsWith("applied|") || l.startsWith("failed|")))
+        .hasSize(3)
+        .satisfiesExactly(
+            l -> assertThat(l).isEqualTo("applied|" + (n + 4)),
+            l ->
+                assertThat(l)
+                    .startsWith(
+                        "failed|"
+                            + (n + 2)
+                            + "|99|RTM_DELADDR 10.96.0.99/32 index "
+                            + linkIndex(batch)
+                            + ": EADDRNOTAVAIL"),
+            l ->
+                assertThat(l)
+                    .startsWith(
+                        "failed|"
+                            + (n + 3)
+                            + "|19|RTM_NEWADDR 10.96.0.98/32 index 999999: ENODEV"));
+    List<String> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      expected.add("10.97." + (i >> 8) + "." + (i & 0xff) + "/32");
+    }
+    expected.add("fd00:96::10/128");
+    expected.add("fd00:97::1/128");
+    assertThat(ipAddresses(node))
+        .isEqualTo(expected.stream().sorted().collect(Collectors.joining(",")));
+    assertThat(ourAddresses(batch)).isEqualTo(ipAddresses(node));
+
+    String batchRemoved = step(node, "batch-remove");
+    assertThat(batchRemoved.lines().filter(l -> l.startsWith("failed|"))).isEmpty();
+    assertThat(ipAddresses(node)).isEqualTo("fd00:96::10/128");
+    assertThat(ourAddresses(batchRemoved)).isEqualTo(ipAddresses(node));
 
     assertThat(step(node, "delete")).contains("after|Optional.empty");
     assertThat(node.exec("ip link show kube-ipvs0").succeeded()).isFalse();

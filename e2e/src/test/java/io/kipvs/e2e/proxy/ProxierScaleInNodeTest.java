@@ -45,24 +45,35 @@ class ProxierScaleInNodeTest {
             List.of("scale", Integer.toString(services), Integer.toString(endpoints), "" + period));
     Duration limit = Duration.ofMinutes(15);
     String first = p.awaitLogLine("Full sync took", limit);
+    long[] before = cpuTicks(node, p);
     String idle = awaitNth(p, "Full sync took", 2, limit.plusSeconds(period));
+    long[] after = cpuTicks(node, p);
+    String firstPhases = awaitNth(p, "Full sync phases", 1, Duration.ofSeconds(10));
+    String idlePhases = awaitNth(p, "Full sync phases", 2, Duration.ofSeconds(10));
     long start = System.nanoTime();
     String table = node.run("ipvsadm -Sn | wc -l", Duration.ofMinutes(5));
     long ipvsadmMillis = (System.nanoTime() - start) / 1_000_000;
     node.run("touch /run/out/drop-b");
-    String incremental = p.awaitLogLine(": Sync took", Duration.ofMinutes(2));
+    String incremental = p.awaitLogLine(": Sync took", limit);
 
     System.out.printf(
         "[scale] %d services x %d endpoints (%s lines in ipvsadm -Sn)%n"
             + "[scale]   first full sync: %s%n"
+            + "[scale]     %s%n"
             + "[scale]   idle full sync:  %s%n"
+            + "[scale]     CPU over the period holding it: process %d ms, child processes %d ms%n"
+            + "[scale]     %s%n"
             + "[scale]   one-service sync: %s%n"
             + "[scale]   reference, ipvsadm -Sn of the same table: %d ms%n",
         services,
         endpoints,
         table.strip(),
         brief(first),
+        firstPhases.substring(firstPhases.indexOf("Full sync phases")),
         brief(idle),
+        (after[0] - before[0]) * 1000 / after[2],
+        (after[1] - before[1]) * 1000 / after[2],
+        idlePhases.substring(idlePhases.indexOf("Full sync phases")),
         brief(incremental),
         ipvsadmMillis);
     assertThat(ops(first)).isEqualTo(services * (1L + endpoints));
@@ -71,6 +82,19 @@ class ProxierScaleInNodeTest {
     assertThat(ops(incremental)).as("one endpoint gone: weight 0").isEqualTo(1);
     p.terminate();
     p.awaitExit(Duration.ofMinutes(2));
+  }
+
+  /** utime + stime, cutime + cstime (clock ticks) of the process, and the ticks per second. */
+  static long[] cpuTicks(Node node, JavaProcess p) {
+    String out = node.run("cut -d')' -f2- /proc/" + p.pid() + "/stat; getconf CLK_TCK").strip();
+    String[] lines = out.split("\n");
+    // After "pid (comm)": state is field 3, so utime (14) is index 11 here.
+    String[] f = lines[0].strip().split(" ");
+    return new long[] {
+      Long.parseLong(f[11]) + Long.parseLong(f[12]),
+      Long.parseLong(f[13]) + Long.parseLong(f[14]),
+      Long.parseLong(lines[1].strip())
+    };
   }
 
   static String awaitNth(JavaProcess p, String text, int n, Duration within) {
