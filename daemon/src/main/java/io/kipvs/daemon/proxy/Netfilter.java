@@ -14,9 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the ipsets and the iptables chains equal to the desired state: one {@code ipset restore}
- * and one {@code iptables-restore --noflush} per family and sync at most, each only when something
- * changed. Remembers what it wrote so that an incremental sync diffs only the touched members.
+ * Keeps the ipsets and the iptables chains equal to the desired state, in two steps around the IPVS
+ * writes of a sync: what new services need before they go live ({@link #prepare}), what removed
+ * ones left after they are gone ({@link #prune}). Each step runs one {@code ipset restore} and one
+ * {@code iptables-restore --noflush} per family at most, only when something changed. Remembers
+ * what it wrote so that an incremental sync diffs only the touched members.
  */
 final class Netfilter {
   private static final Logger LOG = LoggerFactory.getLogger(Netfilter.class);
@@ -25,6 +27,8 @@ final class Netfilter {
   private final boolean masqueradeAll;
   private final List<Cidr> clusterCidrs;
   private final Set<IpsetEntry> written = new HashSet<>();
+  // Members prepare() found no longer wanted, which prune() deletes.
+  private final List<IpsetEntry> unwanted = new ArrayList<>();
   private final Map<Boolean, String> lastRules = new HashMap<>();
   private final Set<Boolean> setsCreated = new HashSet<>();
   private boolean warnedNoIp6tables;
@@ -45,17 +49,53 @@ final class Netfilter {
   }
 
   /**
-   * Brings the sets to the index. Full: reads {@code ipset save} first (repairs drift); otherwise
-   * only the touched members are compared with what was written. Returns whether it succeeded.
+   * The first half of a sync, before it binds addresses or writes IPVS: creates the sets, adds the
+   * members the index wants and writes the chains for them. A service is live as soon as its
+   * address is bound and its virtual server has real servers; from then on every connection to it
+   * needs these rules (the node's own connections need the masquerade rule from their first packet:
+   * conntrack never looks at the nat table again, so a connection made without it stays
+   * blackholed). Members no longer wanted are kept until {@link #prune}, which the sync calls once
+   * the services they served are gone. Full: reads {@code ipset save} first (repairs drift);
+   * otherwise only the touched members are compared with what was written.
+   *
+   * @return whether the sets and chains were written
    */
-  boolean syncIpsets(DesiredIndex index, Optional<Collection<IpsetEntry>> touched) {
+  boolean prepare(DesiredIndex index, Optional<Collection<IpsetEntry>> touched, boolean full) {
+    boolean ok = addToIpsets(index, touched);
+    return syncIptables(index, full) && ok;
+  }
+
+  /**
+   * The second half of a sync, after it removed stale virtual servers and addresses: deletes the
+   * set members {@link #prepare} kept and rewrites the chains when a set became empty.
+   *
+   * @return whether the deletions (if any) were written
+   */
+  boolean prune(DesiredIndex index) {
+    if (unwanted.isEmpty()) {
+      return true;
+    }
+    String script = IpsetScript.restore(Set.of(), List.of(), unwanted);
+    CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
+    if (!r.ok()) {
+      LOG.error("ipset restore failed: {}", r.describe());
+      forgetSets();
+      return false;
+    }
+    unwanted.forEach(written::remove);
+    unwanted.clear();
+    return syncIptables(index, false);
+  }
+
+  private boolean addToIpsets(DesiredIndex index, Optional<Collection<IpsetEntry>> touched) {
     Set<Boolean> families = families(index);
     List<IpsetEntry> add = new ArrayList<>();
-    List<IpsetEntry> del = new ArrayList<>();
+    unwanted.clear();
     if (touched.isEmpty()) {
       CommandRunner.Result save = runner.run(List.of("ipset", "save"), "");
       if (!save.ok()) {
         LOG.error("Cannot read the ipsets: {}", save.describe());
+        forgetSets();
         return false;
       }
       written.clear();
@@ -68,7 +108,7 @@ final class Netfilter {
       }
       for (IpsetEntry e : written) {
         if (!index.wantsEntry(e)) {
-          del.add(e);
+          unwanted.add(e);
         }
       }
     } else {
@@ -78,33 +118,39 @@ final class Netfilter {
         if (want && !have) {
           add.add(e);
         } else if (!want && have) {
-          del.add(e);
+          unwanted.add(e);
         }
       }
     }
-    if (add.isEmpty() && del.isEmpty() && setsCreated.containsAll(families)) {
+    if (add.isEmpty() && setsCreated.containsAll(families)) {
       return true;
     }
-    String script = IpsetScript.restore(families, add, del);
+    String script = IpsetScript.restore(families, add, List.of());
     CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
     if (!r.ok()) {
       LOG.error("ipset restore failed: {}", r.describe());
-      written.clear();
-      setsCreated.clear();
+      forgetSets();
       return false;
     }
     setsCreated.addAll(families);
     written.addAll(add);
-    del.forEach(written::remove);
     return true;
   }
 
+  /** After a failed write nothing is known: the next sync reads the sets again (full). */
+  private void forgetSets() {
+    written.clear();
+    setsCreated.clear();
+    unwanted.clear();
+  }
+
   /**
-   * Writes the chains of each family in use. Full: reads iptables-save, adds missing jumps, and
-   * rewrites when the rule counts of our chains differ (drift); otherwise writes only when the
-   * generated rules changed since the last write.
+   * Writes the chains of each family in use, for the sets as they are in the kernel (the members
+   * wanted and those not yet pruned). Full: reads iptables-save, adds missing jumps, and rewrites
+   * when the rule counts of our chains differ (drift); otherwise writes only when the generated
+   * rules changed since the last write.
    */
-  boolean syncIptables(DesiredIndex index, boolean full) {
+  private boolean syncIptables(DesiredIndex index, boolean full) {
     boolean ok = true;
     for (boolean v6 : families(index)) {
       if (v6 && !runner.exists(backend.restore(true))) {
@@ -157,6 +203,11 @@ final class Netfilter {
   private IptablesScript.Input input(DesiredIndex index, boolean v6, List<IptablesScript.Jump> j) {
     Set<KubeIpset> nonEmpty = EnumSet.noneOf(KubeIpset.class);
     for (IpsetEntry e : index.entries()) {
+      if (e.v6() == v6) {
+        nonEmpty.add(e.set());
+      }
+    }
+    for (IpsetEntry e : unwanted) {
       if (e.v6() == v6) {
         nonEmpty.add(e.set());
       }

@@ -196,6 +196,9 @@ final class SyncLoop {
       }
       long tDesired = System.nanoTime();
       dirty.clear();
+      // Rules before addresses and virtual servers: a service is never live without them.
+      boolean nfOk = netfilter.prepare(index, Optional.empty(), true);
+      long tNetfilter = System.nanoTime();
       bound.clear();
       bound.addAll(link.addresses());
       bindMissing(index.addresses());
@@ -208,21 +211,20 @@ final class SyncLoop {
       int failures = apply(plan, Map.of());
       long tWrite = System.nanoTime();
       unbindStale(new ArrayList<>(bound));
-      boolean nfOk = netfilter.syncIpsets(index, Optional.empty());
-      long tIpsets = System.nanoTime();
-      nfOk &= netfilter.syncIptables(index, true);
-      long tIptables = System.nanoTime();
+      nfOk &= netfilter.prune(index);
+      long tPrune = System.nanoTime();
       // The phases of a full sync, so that its cost at scale can be told apart (BENCHMARKS.md).
       LOG.info(
-          "Full sync phases: snapshot {} ms, desired state {} ms, kube-ipvs0 addresses {} ms,"
-              + " IPVS read and plan {} ms, IPVS write {} ms, ipsets {} ms, iptables {} ms",
+          "Full sync phases: snapshot {} ms, desired state {} ms, ipsets and iptables {} ms,"
+              + " kube-ipvs0 addresses {} ms, IPVS read and plan {} ms, IPVS write {} ms,"
+              + " stale ipset members {} ms",
           millis(t0, tSnapshot),
           millis(tSnapshot, tDesired),
-          millis(tDesired, tAddresses),
+          millis(tDesired, tNetfilter),
+          millis(tNetfilter, tAddresses),
           millis(tAddresses, tRead),
           millis(tRead, tWrite),
-          millis(tWrite, tIpsets),
-          millis(tIpsets, tIptables));
+          millis(tWrite, tPrune));
       finish(changes, start, plan, failures, nfOk, true);
     } catch (RuntimeException e) {
       LOG.error("Full sync failed; retrying", e);
@@ -269,6 +271,10 @@ final class SyncLoop {
         addresses.addAll(d.addresses());
         entries.addAll(d.entries());
       }
+      // Rules before addresses and virtual servers: a service is never live without them.
+      boolean nfOk =
+          netfilter.prepare(
+              index, netfilterFailed ? Optional.empty() : Optional.of(entries), netfilterFailed);
       List<InetAddress> toBind = addresses.stream().filter(index::wantsAddress).toList();
       bindMissing(toBind);
       List<DesiredVirtualServer> desired = new ArrayList<>();
@@ -280,13 +286,7 @@ final class SyncLoop {
       IpvsPlan plan = IpvsPlanner.plan(desired, actual, owned);
       int failures = apply(plan, owners);
       unbindStale(addresses);
-      boolean nfOk;
-      if (netfilterFailed) {
-        nfOk = netfilter.syncIpsets(index, Optional.empty());
-      } else {
-        nfOk = netfilter.syncIpsets(index, Optional.of(entries));
-      }
-      nfOk &= netfilter.syncIptables(index, netfilterFailed);
+      nfOk &= netfilter.prune(index);
       finish(changes, start, plan, failures, nfOk, false);
     } catch (RuntimeException e) {
       LOG.error("Sync failed; a full sync follows", e);
