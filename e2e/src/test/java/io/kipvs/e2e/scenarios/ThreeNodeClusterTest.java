@@ -416,6 +416,41 @@ class ThreeNodeClusterTest {
         .until(() -> fromPod.http("10.96.11.10", 80, 2).equals(Map.of("hairpin-1", 2)));
   }
 
+  /**
+   * 12. The node reaches a service as soon as IPVS has it: the masquerade rule's ipset entry is in
+   * place first, however slow ipset is. Otherwise a daemon that dies between the two, or a client
+   * that comes early, has its connection blackholed: the node sends from the service address, the
+   * pod's node drops that source as its own, and conntrack keeps the connection unmasqueraded.
+   */
+  @Test
+  void serviceInIpvsIsReachableFromTheNodeEvenWhileIpsetIsSlow() {
+    Pod pod = node2.addPod("early-1");
+    // Every ipset run on node1 takes 5 s more: the daemon resolves ipset on PATH, where the
+    // node's /run/kipvs/bin comes first.
+    node1.run(
+        "printf '#!/bin/sh\\nsleep 5\\nexec /usr/sbin/ipset \"$@\"\\n' > "
+            + "/run/kipvs/bin/ipset && chmod +x /run/kipvs/bin/ipset");
+    try {
+      // Endpoints first: the daemon then makes the service live in one sync.
+      k8s.httpEndpoints("early", List.of(pod));
+      k8s.clusterIpService("early", "10.96.12.10", 80);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(() -> assertThat(realServersOf(node1, "10.96.12.10:80")).hasSize(1));
+      ExecResult first = node1.exec("curl -s --max-time 5 http://10.96.12.10/");
+      assertThat(first.exitCode())
+          .as(
+              () ->
+                  "curl's exit code; the connection in conntrack: "
+                      + node1.exec("conntrack -L -p tcp --orig-dst 10.96.12.10").stdout())
+          .isZero();
+      assertThat(first.stdout()).isEqualTo("early-1");
+    } finally {
+      node1.run("rm -f /run/kipvs/bin/ipset");
+    }
+  }
+
   private static Service nodePortService(
       String name, String clusterIp, int nodePort, String policy) {
     Service service = k8s.serviceBuilder(name, clusterIp, Workloads.tcp(80, Pod.HTTP_PORT)).build();
