@@ -16,9 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the ipsets and the iptables chains equal to the desired state: one {@code ipset restore}
- * and one {@code iptables-restore --noflush} per family and sync at most, each only when something
- * changed. Remembers what it wrote so that an incremental sync diffs only the touched members.
+ * Keeps the ipsets and the iptables chains equal to the desired state, in two steps around the IPVS
+ * writes of a sync: what new services need, before they go live ({@link #syncIpsets} or {@link
+ * #resyncIpsets}, then {@link #syncIptables}); what removed ones left, after they are gone ({@link
+ * #prune}). Each step runs one {@code ipset restore} and one {@code iptables-restore --noflush} per
+ * family at most, only when something changed. Remembers what it wrote so that an incremental sync
+ * diffs only the touched members.
  */
 final class Netfilter {
   private static final Logger LOG = LoggerFactory.getLogger(Netfilter.class);
@@ -27,6 +30,8 @@ final class Netfilter {
   private final boolean masqueradeAll;
   private final List<Cidr> clusterCidrs;
   private final Set<IpsetEntry> written = new HashSet<>();
+  // Members the last set sync found no longer wanted, which prune() deletes.
+  private final List<IpsetEntry> unwanted = new ArrayList<>();
   private final Map<Boolean, String> lastRules = new HashMap<>();
   private final Set<Boolean> setsCreated = new HashSet<>();
   private final Map<Boolean, Optional<List<TableSummary>>> summaries = new HashMap<>();
@@ -48,17 +53,24 @@ final class Netfilter {
   }
 
   /**
-   * Brings the sets to the index. Full: reads {@code ipset save} first (repairs drift); otherwise
-   * only the touched members are compared with what was written. Returns whether it succeeded.
+   * The first half of a sync's set work, before it binds addresses or writes IPVS: creates the sets
+   * and adds the members the index wants. A service is live as soon as its address is bound and its
+   * virtual server has real servers, and from then on every connection to it needs its rules: the
+   * node's own connections need the masquerade rule from their first packet, since conntrack never
+   * looks at the nat table again, and a connection made without it stays blackholed. Members no
+   * longer wanted are kept until {@link #prune}, which the sync calls once the services they served
+   * are gone. Full: reads {@code ipset save} first (repairs drift); otherwise only the touched
+   * members are compared with what was written. Returns whether it succeeded.
    */
   boolean syncIpsets(DesiredIndex index, Optional<Collection<IpsetEntry>> touched) {
     Set<Boolean> families = families(index);
     List<IpsetEntry> add = new ArrayList<>();
-    List<IpsetEntry> del = new ArrayList<>();
+    unwanted.clear();
     if (touched.isEmpty()) {
       CommandRunner.Result save = runner.run(List.of("ipset", "save"), "");
       if (!save.ok()) {
         LOG.error("Cannot read the ipsets: {}", save.describe());
+        forgetSets();
         return false;
       }
       written.clear();
@@ -71,7 +83,7 @@ final class Netfilter {
       }
       for (IpsetEntry e : written) {
         if (!index.wantsEntry(e)) {
-          del.add(e);
+          unwanted.add(e);
         }
       }
     } else {
@@ -81,25 +93,52 @@ final class Netfilter {
         if (want && !have) {
           add.add(e);
         } else if (!want && have) {
-          del.add(e);
+          unwanted.add(e);
         }
       }
     }
-    if (add.isEmpty() && del.isEmpty() && setsCreated.containsAll(families)) {
+    if (add.isEmpty() && setsCreated.containsAll(families)) {
       return true;
     }
-    String script = IpsetScript.restore(families, add, del);
+    String script = IpsetScript.restore(families, add, List.of());
     CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
     if (!r.ok()) {
       LOG.error("ipset restore failed: {}", r.describe());
-      written.clear();
-      setsCreated.clear();
+      forgetSets();
       return false;
     }
     setsCreated.addAll(families);
     written.addAll(add);
-    del.forEach(written::remove);
     return true;
+  }
+
+  /**
+   * The second half of a sync, after it removed stale virtual servers and addresses: deletes the
+   * set members {@link #syncIpsets} kept, and rewrites the chains when a set became empty.
+   *
+   * @return whether the deletions (if any) were written
+   */
+  boolean prune(DesiredIndex index) {
+    if (unwanted.isEmpty()) {
+      return true;
+    }
+    String script = IpsetScript.restore(Set.of(), List.of(), unwanted);
+    CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
+    if (!r.ok()) {
+      LOG.error("ipset restore failed: {}", r.describe());
+      forgetSets();
+      return false;
+    }
+    unwanted.forEach(written::remove);
+    unwanted.clear();
+    return syncIptables(index, false, false);
+  }
+
+  /** After a failed write nothing is known: the next sync reads the sets again. */
+  private void forgetSets() {
+    written.clear();
+    setsCreated.clear();
+    unwanted.clear();
   }
 
   /**
@@ -112,6 +151,7 @@ final class Netfilter {
    * check finds them.
    */
   boolean resyncIpsets(DesiredIndex index, Collection<IpsetEntry> touched, boolean deep) {
+    unwanted.clear();
     if (deep || setsCreated.isEmpty()) {
       return syncIpsets(index, Optional.empty());
     }
@@ -144,8 +184,9 @@ final class Netfilter {
   }
 
   /**
-   * Writes the chains of each family in use. Full: checks the kernel's rules (adds missing jumps,
-   * and rewrites when the rule counts of our chains differ: drift); otherwise writes only when the
+   * Writes the chains of each family in use, for the sets as they are in the kernel: the members
+   * wanted and those not yet pruned. Full: checks the kernel's rules (adds missing jumps, and
+   * rewrites when the rule counts of our chains differ: drift); otherwise writes only when the
    * generated rules changed since the last write. With the legacy backend a full check reads {@code
    * iptables-save} only when the nat or filter table's summary (rule count, blob size, chain
    * offsets, read with one system call) changed since our last read or write, or when {@code deep}.
@@ -240,6 +281,11 @@ final class Netfilter {
   private IptablesScript.Input input(DesiredIndex index, boolean v6, List<IptablesScript.Jump> j) {
     Set<KubeIpset> nonEmpty = EnumSet.noneOf(KubeIpset.class);
     for (IpsetEntry e : index.entries()) {
+      if (e.v6() == v6) {
+        nonEmpty.add(e.set());
+      }
+    }
+    for (IpsetEntry e : unwanted) {
       if (e.v6() == v6) {
         nonEmpty.add(e.set());
       }

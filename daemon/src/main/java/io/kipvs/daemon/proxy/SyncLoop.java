@@ -83,6 +83,7 @@ final class SyncLoop {
   private Instant lastSync = Instant.EPOCH;
   private Duration retryDelay = RETRY_DELAY;
   private Instant lastFull = Instant.EPOCH;
+  private boolean lastWasFull;
 
   SyncLoop(
       ProxierSettings settings,
@@ -150,10 +151,11 @@ final class SyncLoop {
           Instant retry = lastSync.plus(retryDelay);
           earliest = earliest.isAfter(retry) ? earliest : retry;
         }
-        if (!now.isBefore(nextFull)) {
-          fullSync();
-        } else if (wanted && !now.isBefore(earliest)) {
+        Step step = next(!now.isBefore(nextFull), wanted && !now.isBefore(earliest), lastWasFull);
+        if (step == Step.INCREMENTAL) {
           incrementalSync();
+        } else if (step == Step.FULL) {
+          fullSync();
         } else {
           Instant until = wanted && earliest.isBefore(nextFull) ? earliest : nextFull;
           waitUntil(until);
@@ -163,6 +165,24 @@ final class SyncLoop {
       Thread.currentThread().interrupt();
     }
     LOG.info("Sync loop stopped; rules left in place");
+  }
+
+  enum Step {
+    FULL,
+    INCREMENTAL,
+    WAIT
+  }
+
+  /**
+   * What the loop does next. A due change goes first after a full sync, even when the next full
+   * sync is already overdue (a resync slower than the period, on a loaded node): otherwise full
+   * syncs would run back to back and starve every change. The two then alternate.
+   */
+  static Step next(boolean fullDue, boolean incrementalDue, boolean lastWasFull) {
+    if (incrementalDue && (!fullDue || lastWasFull)) {
+      return Step.INCREMENTAL;
+    }
+    return fullDue ? Step.FULL : Step.WAIT;
   }
 
   private void waitUntil(Instant until) throws InterruptedException {
@@ -196,6 +216,7 @@ final class SyncLoop {
     Instant start = clock.instant();
     lastSync = start;
     lastFull = start;
+    lastWasFull = true;
     boolean thorough = thoroughNext;
     thoroughNext = false;
     long round = fullSyncs++;
@@ -211,6 +232,12 @@ final class SyncLoop {
       node = addresses.context();
       Touched touched = rebuild ? rebuildIndex(snapshot) : updateIndex(changes, snapshot);
       long tDesired = System.nanoTime();
+      // Rules before addresses and virtual servers: a service is never live without them.
+      boolean deep = thorough || netfilterFailed || round % DEEP_ROUNDS == DEEP_ROUNDS - 1;
+      boolean nfOk = netfilter.resyncIpsets(index, touched.entries, deep);
+      long tIpsets = System.nanoTime();
+      nfOk &= netfilter.syncIptables(index, true, deep);
+      long tIptables = System.nanoTime();
       bound.clear();
       bound.addAll(addresses.kubeIpvs0());
       bindMissing(index.addresses());
@@ -221,23 +248,22 @@ final class SyncLoop {
       int failures = apply(plan, touched.owners);
       long tWrite = System.nanoTime();
       unbindStale(new ArrayList<>(bound));
-      boolean deep = thorough || netfilterFailed || round % DEEP_ROUNDS == DEEP_ROUNDS - 1;
-      boolean nfOk = netfilter.resyncIpsets(index, touched.entries, deep);
-      long tIpsets = System.nanoTime();
-      nfOk &= netfilter.syncIptables(index, true, deep);
-      long tIptables = System.nanoTime();
-      // The phases of a full sync, so that its cost at scale can be told apart (BENCHMARKS.md).
+      nfOk &= netfilter.prune(index);
+      long tPrune = System.nanoTime();
+      // The phases of a full sync, in the order they run, so that its cost at scale can be told
+      // apart (BENCHMARKS.md).
       LOG.info(
-          "Full sync phases: snapshot {} ms, desired state {} ms, kube-ipvs0 addresses {} ms,"
-              + " IPVS read and plan {} ms, IPVS write {} ms, ipsets {} ms, iptables {} ms"
-              + " ({}; sync thread CPU {} ms)",
+          "Full sync phases: snapshot {} ms, desired state {} ms, ipsets {} ms, iptables {} ms,"
+              + " kube-ipvs0 addresses {} ms, IPVS read and plan {} ms, IPVS write {} ms,"
+              + " stale ipset members {} ms ({}; sync thread CPU {} ms)",
           millis(t0, tSnapshot),
           millis(tSnapshot, tDesired),
-          millis(tDesired, tAddresses),
+          millis(tDesired, tIpsets),
+          millis(tIpsets, tIptables),
+          millis(tIptables, tAddresses),
           millis(tAddresses, tRead),
           millis(tRead, tWrite),
-          millis(tWrite, tIpsets),
-          millis(tIpsets, tIptables),
+          millis(tWrite, tPrune),
           thorough ? "thorough" : rebuild ? "desired state rebuilt" : deep ? "deep" : "light",
           (threadCpuNanos() - cpu0) / 1_000_000);
       finish(changes, start, plan, failures, nfOk, true);
@@ -439,6 +465,7 @@ final class SyncLoop {
   void incrementalSync() {
     Instant start = clock.instant();
     lastSync = start;
+    lastWasFull = false;
     try {
       ClusterChanges changes = takeChanges();
       ClusterSnapshot snapshot = changes.snapshot();
@@ -446,6 +473,11 @@ final class SyncLoop {
         view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
       }
       Touched touched = updateIndex(changes, snapshot);
+      // Rules before addresses and virtual servers: a service is never live without them.
+      boolean nfOk =
+          netfilter.syncIpsets(
+              index, netfilterFailed ? Optional.empty() : Optional.of(touched.entries));
+      nfOk &= netfilter.syncIptables(index, netfilterFailed, netfilterFailed);
       List<InetAddress> toBind = touched.addresses.stream().filter(index::wantsAddress).toList();
       bindMissing(toBind);
       List<DesiredVirtualServer> desired = new ArrayList<>();
@@ -457,13 +489,7 @@ final class SyncLoop {
       IpvsPlan plan = IpvsPlanner.plan(desired, actual, owned);
       int failures = apply(plan, touched.owners);
       unbindStale(touched.addresses);
-      boolean nfOk;
-      if (netfilterFailed) {
-        nfOk = netfilter.syncIpsets(index, Optional.empty());
-      } else {
-        nfOk = netfilter.syncIpsets(index, Optional.of(touched.entries));
-      }
-      nfOk &= netfilter.syncIptables(index, netfilterFailed, netfilterFailed);
+      nfOk &= netfilter.prune(index);
       finish(changes, start, plan, failures, nfOk, false);
     } catch (RuntimeException e) {
       LOG.error("Sync failed; a full sync follows", e);
