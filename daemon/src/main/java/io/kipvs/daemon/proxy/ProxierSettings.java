@@ -45,39 +45,6 @@ public record ProxierSettings(
     String iptablesBackend,
     Duration maxDrain,
     Optional<InetAddress> nodeIp) {
-  /** Settings without a node IP (no --bind-address). */
-  public ProxierSettings(
-      String nodeName,
-      String scheduler,
-      Duration syncPeriod,
-      Duration minSyncPeriod,
-      boolean strictArp,
-      List<Cidr> excludeCidrs,
-      Duration tcpTimeout,
-      Duration tcpFinTimeout,
-      Duration udpTimeout,
-      boolean masqueradeAll,
-      List<Cidr> clusterCidrs,
-      List<Cidr> nodePortAddresses,
-      String iptablesBackend,
-      Duration maxDrain) {
-    this(
-        nodeName,
-        scheduler,
-        syncPeriod,
-        minSyncPeriod,
-        strictArp,
-        excludeCidrs,
-        tcpTimeout,
-        tcpFinTimeout,
-        udpTimeout,
-        masqueradeAll,
-        clusterCidrs,
-        nodePortAddresses,
-        iptablesBackend,
-        maxDrain,
-        Optional.empty());
-  }
 
   public ProxierSettings {
     Objects.requireNonNull(nodeName, "nodeName");

@@ -8,6 +8,7 @@ import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import javax.inject.Singleton;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,8 @@ class WiringTest {
         List.of(),
         List.of(),
         "auto",
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5),
+        Optional.empty());
   }
 
   @Test

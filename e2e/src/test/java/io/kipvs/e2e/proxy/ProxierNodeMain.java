@@ -65,7 +65,8 @@ public final class ProxierNodeMain {
             !scale && args.length > 4 ? List.of(cidr(args[4])) : List.of(),
             List.of(),
             "legacy",
-            Duration.ofSeconds(20));
+            Duration.ofSeconds(20),
+            Optional.empty());
     if (args[0].equals("cleanup")) {
       new Cleanup(settings, IpvsClient::open, RouteNetlinkClient::open, new CommandRunner()).run();
       System.out.println("cleanup done");
