@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -18,6 +19,8 @@ import java.util.Optional;
  * server address; --kube-api-qps and --kube-api-burst limit the requests as client-go does.
  */
 final class KubernetesClients {
+  static final Duration LIST_TIMEOUT = Duration.ofSeconds(90);
+
   private KubernetesClients() {}
 
   static KubernetesClient create(
@@ -49,6 +52,10 @@ final class KubernetesClients {
       config = Config.autoConfigure(null);
     }
     master.ifPresent(config::setMasterUrl);
+    // fabric8 cuts a request off after 10 s by default; an informer's first list of 10,000
+    // services can take longer on a busy node, and would then be retried for ever. client-go sets
+    // no client-side limit: the API server ends a list after its --request-timeout (60 s).
+    config.setRequestTimeout((int) LIST_TIMEOUT.toMillis());
     KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config);
     limiter.ifPresent(
         l ->

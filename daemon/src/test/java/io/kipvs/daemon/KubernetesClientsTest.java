@@ -114,6 +114,28 @@ class KubernetesClientsTest {
   }
 
   /**
+   * A list that takes longer than fabric8's default request timeout (10 s) still succeeds: an
+   * informer's first list at 10,000 services can take that long, and client-go sets no client-side
+   * limit (the API server ends a list itself after its --request-timeout, 60 s by default).
+   */
+  @Test
+  void aSlowListIsNotCutShort() throws Exception {
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(config, kubeconfig(server.url("/"), "token: t"));
+    server
+        .expect()
+        .get()
+        .delay(12, TimeUnit.SECONDS)
+        .withPath("/api/v1/namespaces/default/services")
+        .andReturn(200, new ServiceListBuilder().build())
+        .once();
+    try (KubernetesClient client =
+        KubernetesClients.create(Optional.of(config.toString()), Optional.empty(), NO_LIMIT)) {
+      assertThat(client.services().inNamespace("default").list().getItems()).isEmpty();
+    }
+  }
+
+  /**
    * --kube-api-qps=1 --kube-api-burst=2 on a clock that only moves when a request has waited: two
    * requests reach the server at once, the third is held until its token is due.
    */
