@@ -73,8 +73,17 @@ final class Netfilter {
         forgetSets();
         return false;
       }
+      Set<IpsetEntry> saved = new HashSet<>(IpsetScript.parseSave(save.stdout()));
+      if (!setsCreated.isEmpty() && !saved.equals(written)) {
+        long missing = written.stream().filter(e -> !saved.contains(e)).count();
+        long unexpected = saved.stream().filter(e -> !written.contains(e)).count();
+        LOG.info(
+            "ipset members changed behind our back ({} missing, {} unexpected): repairing them",
+            missing,
+            unexpected);
+      }
       written.clear();
-      written.addAll(IpsetScript.parseSave(save.stdout()));
+      written.addAll(saved);
       setsCreated.clear();
       for (IpsetEntry e : index.entries()) {
         if (!written.contains(e)) {
