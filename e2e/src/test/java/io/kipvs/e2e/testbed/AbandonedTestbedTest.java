@@ -38,9 +38,12 @@ class AbandonedTestbedTest {
     try {
       List<String> lines = readUntilReady(jvm, Duration.ofSeconds(90));
       runDir = Path.of(value(lines, "RUN "));
-      Arrays.stream(value(lines, "PIDS ").split(" ")).map(Long::valueOf).forEach(pids::add);
+      List<Long> recorded =
+          Arrays.stream(value(lines, "PIDS ").split(" ")).map(Long::valueOf).toList();
+      // The record also holds short-lived helpers a kernel forked and reaped by itself; what must
+      // end with the JVM is what still runs when it dies: at least a node, slirp and a switch.
+      pids.addAll(HostProcesses.alive(recorded));
       assertThat(pids).hasSizeGreaterThanOrEqualTo(3);
-      assertThat(HostProcesses.alive(pids)).containsExactlyElementsOf(pids);
     } finally {
       jvm.destroyForcibly();
       jvm.waitFor(30, TimeUnit.SECONDS);
