@@ -289,43 +289,19 @@ final class Netfilter {
 
   private IptablesScript.Input input(DesiredIndex index, boolean v6, List<IptablesScript.Jump> j) {
     Set<KubeIpset> nonEmpty = EnumSet.noneOf(KubeIpset.class);
-    for (IpsetEntry e : index.entries()) {
-      if (e.v6() == v6) {
-        nonEmpty.add(e.set());
-      }
-    }
+    nonEmpty.addAll(index.nonEmptySets(v6));
     for (IpsetEntry e : unwanted) {
       if (e.v6() == v6) {
         nonEmpty.add(e.set());
       }
     }
-    List<ServiceRules.NoNodeAccess> noNodeAccess = new ArrayList<>();
-    for (ServiceRules r : index.services()) {
-      for (ServiceRules.NoNodeAccess n : r.noNodeAccess()) {
-        if (Addresses.isV6(n.address()) == v6) {
-          noNodeAccess.add(n);
-        }
-      }
-    }
-    noNodeAccess.sort(
-        (a, b) ->
-            (Addresses.text(a.address()) + "/" + a.protocol() + "/" + a.port())
-                .compareTo(Addresses.text(b.address()) + "/" + b.protocol() + "/" + b.port()));
     Optional<Cidr> cidr =
         clusterCidrs.stream().filter(c -> Addresses.isV6(c.address()) == v6).findFirst();
-    return new IptablesScript.Input(v6, nonEmpty, masqueradeAll, cidr, noNodeAccess, j);
+    return new IptablesScript.Input(v6, nonEmpty, masqueradeAll, cidr, index.noNodeAccess(v6), j);
   }
 
   /** IPv4 always; IPv6 when some service has an IPv6 address. */
   static Set<Boolean> families(DesiredIndex index) {
-    Set<Boolean> f = new HashSet<>();
-    f.add(false);
-    for (IpsetEntry e : index.entries()) {
-      if (e.v6()) {
-        f.add(true);
-        break;
-      }
-    }
-    return f;
+    return index.wantsIpv6Entries() ? Set.of(false, true) : Set.of(false);
   }
 }

@@ -510,19 +510,8 @@ final class SyncLoop {
     boolean failing = !netfilterOk || failures > 0;
     retryDelay = failing ? min(retryDelay.multipliedBy(2), settings.syncPeriod()) : RETRY_DELAY;
     healthCheckServers.update(index.healthChecks());
-    int noLocalInternal = 0;
-    int noLocalExternal = 0;
-    int reals = 0;
-    for (ServiceRules r : index.services()) {
-      noLocalInternal += r.noLocalInternal();
-      noLocalExternal += r.noLocalExternal();
-    }
-    List<DesiredVirtualServer> all = index.virtualServers();
-    for (DesiredVirtualServer d : all) {
-      reals += d.realServers().size();
-    }
-    metrics.noLocalEndpoints(noLocalInternal, noLocalExternal);
-    metrics.tableSize(all.size(), reals);
+    metrics.noLocalEndpoints(index.noLocalInternal(), index.noLocalExternal());
+    metrics.tableSize(index.virtualServerCount(), index.realServerCount());
     metrics.changes(changes.changedServices().size());
     Instant end = clock.instant();
     Duration took = Duration.between(start, end);

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The smaller pure parts of the sync: index, view, health, sysctls, backend choice, node IPs. */
 class SyncPartsTest {
   static final NodeContext NODE = new NodeContext(List.of(), Set.of(), "rr");
+  static final NodeContext NODE_IP =
+      new NodeContext(List.of(), Set.of(), "rr", Optional.of(ip("192.168.1.10")));
 
   static ServiceRules rules(String name, String clusterIp) {
     var p = new Fixtures.Port();
@@ -50,6 +52,92 @@ class SyncPartsTest {
     assertThat(index.wantsEntry(loop)).as("still wanted by b").isTrue();
     assertThat(index.virtualServer(tcp("10.96.0.1", 80))).isEmpty();
     assertThat(index.virtualServer(tcp("10.96.0.2", 80))).isPresent();
+  }
+
+  /**
+   * The totals the index keeps up to date on each replacement must equal what a walk over every
+   * service gives, whatever the order of replacements: shared virtual servers, shared set members,
+   * health-check ports two services ask for, services removed and put back.
+   */
+  @Test
+  void runningTotalsEqualAWalkOverEveryServiceAfterAnySequenceOfReplacements() {
+    DesiredIndex index = new DesiredIndex();
+    java.util.Random random = new java.util.Random(7);
+    for (int step = 0; step < 400; step++) {
+      int n = random.nextInt(12);
+      ServiceName name = new ServiceName("default", "s" + n);
+      if (random.nextInt(4) == 0) {
+        index.put(name, Optional.empty());
+      } else {
+        var p = new Fixtures.Port();
+        p.service = name;
+        p.clusterIps = List.of(ip(random.nextBoolean() ? "fd00::" + (n + 1) : "10.96.0." + n));
+        // A few external IPs and health-check ports shared by several services.
+        p.externalIps = List.of(ip("192.0.2." + random.nextInt(3)));
+        p.lbIps = random.nextBoolean() ? List.of(ip("198.51.100." + random.nextInt(3))) : List.of();
+        p.sourceRanges =
+            p.lbIps.isEmpty()
+                ? List.of()
+                : List.of(cidr(random.nextBoolean() ? "203.0.113.0/24" : "192.168.1.0/24"));
+        p.external =
+            random.nextBoolean()
+                ? io.kipvs.k8s.TrafficPolicy.LOCAL
+                : io.kipvs.k8s.TrafficPolicy.CLUSTER;
+        p.internal =
+            random.nextBoolean()
+                ? io.kipvs.k8s.TrafficPolicy.LOCAL
+                : io.kipvs.k8s.TrafficPolicy.CLUSTER;
+        p.healthCheck =
+            p.external == io.kipvs.k8s.TrafficPolicy.LOCAL
+                ? java.util.OptionalInt.of(30000 + random.nextInt(3))
+                : java.util.OptionalInt.empty();
+        List<io.kipvs.k8s.Endpoint> endpoints = new java.util.ArrayList<>();
+        for (int e = random.nextInt(4); e > 0; e--) {
+          endpoints.add(ep("10.244." + n + "." + e, 8080, random.nextBoolean()));
+        }
+        p.endpoints = List.copyOf(endpoints);
+        index.put(name, Optional.of(DesiredStateBuilder.build(name, List.of(p.build()), NODE_IP)));
+      }
+
+      int reals = index.virtualServers().stream().mapToInt(d -> d.realServers().size()).sum();
+      assertThat(index.realServerCount()).as("real servers after step %d", step).isEqualTo(reals);
+      assertThat(index.virtualServerCount()).isEqualTo(index.virtualServers().size());
+      assertThat(index.noLocalInternal())
+          .isEqualTo(index.services().stream().mapToInt(ServiceRules::noLocalInternal).sum());
+      assertThat(index.noLocalExternal())
+          .isEqualTo(index.services().stream().mapToInt(ServiceRules::noLocalExternal).sum());
+      for (boolean v6 : List.of(false, true)) {
+        assertThat(index.nonEmptySets(v6))
+            .as("non-empty sets, v6 %s, after step %d", v6, step)
+            .containsExactlyInAnyOrderElementsOf(
+                index.entries().stream()
+                    .filter(e -> e.v6() == v6)
+                    .map(IpsetEntry::set)
+                    .collect(java.util.stream.Collectors.toSet()));
+        assertThat(index.noNodeAccess(v6))
+            .containsExactlyInAnyOrderElementsOf(
+                index.services().stream()
+                    .flatMap(r -> r.noNodeAccess().stream())
+                    .filter(a -> Addresses.isV6(a.address()) == v6)
+                    .collect(java.util.stream.Collectors.toSet()));
+      }
+      assertThat(index.wantsIpv6Entries())
+          .isEqualTo(index.entries().stream().anyMatch(IpsetEntry::v6));
+      java.util.Map<Integer, HealthCheckServers.Check> checks = new java.util.TreeMap<>();
+      index.services().stream()
+          .sorted(java.util.Comparator.comparing(ServiceRules::service))
+          .forEach(
+              r ->
+                  r.healthCheck()
+                      .ifPresent(
+                          h ->
+                              checks.putIfAbsent(
+                                  h.port(),
+                                  new HealthCheckServers.Check(r.service(), h.localEndpoints()))));
+      assertThat(index.healthChecks()).as("health checks after step %d", step).isEqualTo(checks);
+    }
+    assertThat(index.healthChecks()).as("the sequence exercised health checks").isNotEmpty();
+    assertThat(index.noNodeAccess(false)).as("and addresses the node must not reach").isNotEmpty();
   }
 
   @Test
