@@ -20,9 +20,10 @@ RUN apt-get update \
       ipset iptables conntrack kmod ipvsadm \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /kipvs.jar /opt/kipvs/kipvs.jar
+COPY daemon/src/main/resources/io/kipvs/daemon/jvm.options /opt/kipvs/jvm.options
 # exec keeps java as PID 1's direct replacement, so SIGTERM reaches it and the JVM's shutdown
 # hook stops kipvs cleanly (leaving every rule in place).
-RUN printf '#!/bin/sh\nexec java ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
+RUN printf '#!/bin/sh\nexec java $(grep -v "^#" /opt/kipvs/jvm.options) ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
       > /usr/local/bin/kipvs \
  && chmod 0755 /usr/local/bin/kipvs \
  && ln -s /usr/local/bin/kipvs /usr/local/bin/kube-proxy

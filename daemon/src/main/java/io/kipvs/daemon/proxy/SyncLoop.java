@@ -267,6 +267,9 @@ final class SyncLoop {
           thorough ? "thorough" : rebuild ? "desired state rebuilt" : deep ? "deep" : "light",
           (threadCpuNanos() - cpu0) / 1_000_000);
       finish(changes, start, plan, failures, nfOk, true);
+      if (round == 0) {
+        StartupMemory.release();
+      }
     } catch (RuntimeException e) {
       LOG.error("Full sync failed; retrying", e);
       fullSoon();

@@ -2,6 +2,10 @@ package io.kipvs.e2e.cluster;
 
 import io.kipvs.e2e.testbed.JavaProcess;
 import io.kipvs.e2e.testbed.Node;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +16,8 @@ import java.util.List;
  * server.
  */
 public final class KipvsDaemon {
+  private static final String JVM_OPTIONS = "/io/kipvs/daemon/jvm.options";
+
   public static final String MAIN_CLASS = "io.kipvs.daemon.Main";
 
   private final Node node;
@@ -45,7 +51,26 @@ public final class KipvsDaemon {
 
   /** Starts the daemon (again) with the same flags. */
   public synchronized void restart() {
-    process = node.startJava(List.of("-Xmx384m"), MAIN_CLASS, args);
+    process = node.startJava(jvmOptions(), MAIN_CLASS, args);
+  }
+
+  /**
+   * The JVM options kipvs ships with (the daemon's {@code jvm.options}, which the image and {@code
+   * ./kipvs} use too), so that the tests run the daemon as users do.
+   */
+  public static List<String> jvmOptions() {
+    try (InputStream in = KipvsDaemon.class.getResourceAsStream(JVM_OPTIONS)) {
+      if (in == null) {
+        throw new IllegalStateException(JVM_OPTIONS + " is not on the class path");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public synchronized JavaProcess process() {

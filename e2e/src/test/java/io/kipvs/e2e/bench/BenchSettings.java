@@ -2,6 +2,7 @@ package io.kipvs.e2e.bench;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The benchmark's knobs, from system properties (Maven passes {@code -D} on to the tests).
@@ -10,7 +11,7 @@ import java.util.List;
  * @param endpoints endpoints per service ({@code kipvs.bench.endpoints})
  * @param changes endpoint changes timed per scale ({@code kipvs.bench.changes})
  * @param syncPeriod the daemon's --ipvs-sync-period ({@code kipvs.bench.syncPeriod})
- * @param daemonXmx the daemon's -Xmx ({@code kipvs.bench.xmx})
+ * @param daemonXmx a -Xmx for the daemon instead of jvm.options' ({@code kipvs.bench.xmx})
  * @param jfr record a JFR profile of each daemon into the node's output folder
  * @param populateThreads parallel requests creating the objects
  * @param nodeMemory the node's memory
@@ -20,7 +21,7 @@ record BenchSettings(
     int endpoints,
     int changes,
     String syncPeriod,
-    String daemonXmx,
+    Optional<String> daemonXmx,
     boolean jfr,
     int populateThreads,
     String nodeMemory) {
@@ -32,7 +33,7 @@ record BenchSettings(
         Integer.getInteger("kipvs.bench.endpoints", 10),
         Integer.getInteger("kipvs.bench.changes", 200),
         System.getProperty("kipvs.bench.syncPeriod", "30s"),
-        System.getProperty("kipvs.bench.xmx", "384m"),
+        Optional.ofNullable(System.getProperty("kipvs.bench.xmx")),
         Boolean.getBoolean("kipvs.bench.jfr"),
         16,
         "2G");
@@ -40,7 +41,7 @@ record BenchSettings(
 
   /** The harness on 50 services, fast enough for every build. */
   static BenchSettings smoke() {
-    return new BenchSettings(List.of(50), 10, 20, "5s", "384m", false, 8, "1G");
+    return new BenchSettings(List.of(50), 10, 20, "5s", Optional.empty(), false, 8, "1G");
   }
 
   /** The idle resync is measured at the largest scale. */

@@ -54,7 +54,8 @@ final class ScaleRun {
           "%,d services x %d endpoints created in the API server in %d ms",
           services, settings.endpoints(), populate.toMillis());
 
-      List<String> jvm = new ArrayList<>(List.of("-Xmx" + settings.daemonXmx()));
+      List<String> jvm = new ArrayList<>(KipvsDaemon.jvmOptions());
+      settings.daemonXmx().ifPresent(x -> jvm.add("-Xmx" + x));
       if (settings.jfr()) {
         jvm.add(
             "-XX:StartFlightRecording=settings=profile,filename="
