@@ -159,7 +159,11 @@ public final class Node {
   public JavaProcess startJava(List<String> jvmOptions, String mainClass, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JavaProcess.FAST_START_OPTIONS);
+    // The caller's choice of collector replaces the kit's (the JVM refuses two).
+    boolean ownCollector = jvmOptions.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"));
+    JavaProcess.FAST_START_OPTIONS.stream()
+        .filter(o -> !(ownCollector && o.matches("-XX:\\+Use\\w+GC")))
+        .forEach(command::add);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

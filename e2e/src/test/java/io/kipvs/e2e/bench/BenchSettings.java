@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param syncPeriod the daemon's --ipvs-sync-period ({@code kipvs.bench.syncPeriod})
  * @param daemonXmx a -Xmx for the daemon instead of jvm.options' ({@code kipvs.bench.xmx})
  * @param jfr record a JFR profile of each daemon into the node's output folder
+ * @param daemonJvmOptions more JVM options for the daemon ({@code kipvs.bench.daemonJvmOptions},
+ *     space-separated; e.g. GC logging into the node's output folder, /run/out)
  * @param populateThreads parallel requests creating the objects
  * @param nodeMemory the node's memory
  */
@@ -23,6 +25,7 @@ record BenchSettings(
     String syncPeriod,
     Optional<String> daemonXmx,
     boolean jfr,
+    List<String> daemonJvmOptions,
     int populateThreads,
     String nodeMemory) {
 
@@ -35,13 +38,17 @@ record BenchSettings(
         System.getProperty("kipvs.bench.syncPeriod", "30s"),
         Optional.ofNullable(System.getProperty("kipvs.bench.xmx")),
         Boolean.getBoolean("kipvs.bench.jfr"),
+        Arrays.stream(System.getProperty("kipvs.bench.daemonJvmOptions", "").split(" "))
+            .filter(o -> !o.isBlank())
+            .toList(),
         16,
         "2G");
   }
 
   /** The harness on 50 services, fast enough for every build. */
   static BenchSettings smoke() {
-    return new BenchSettings(List.of(50), 10, 20, "5s", Optional.empty(), false, 8, "1G");
+    return new BenchSettings(
+        List.of(50), 10, 20, "5s", Optional.empty(), false, List.of(), 8, "1G");
   }
 
   /** The idle resync is measured at the largest scale. */

@@ -56,6 +56,7 @@ final class ScaleRun {
 
       List<String> jvm = new ArrayList<>(KipvsDaemon.jvmOptions());
       settings.daemonXmx().ifPresent(x -> jvm.add("-Xmx" + x));
+      jvm.addAll(settings.daemonJvmOptions());
       if (settings.jfr()) {
         jvm.add(
             "-XX:StartFlightRecording=settings=profile,filename="
