@@ -96,6 +96,10 @@ final class BenchReport {
                 ScaleResult.percentile(r.apiWriteMicros(), 99)));
     row(
         out,
+        "the node's clock ahead of the host's (probe's report; the latencies use the host's)",
+        r -> String.format("%.1f ms", r.nodeClockAheadMicros() / 1000.0));
+    row(
+        out,
         "changes that overlapped a periodic full sync",
         r -> Integer.toString(r.latenciesMicros().size() - r.quietLatenciesMicros().size()));
     row(

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param phases the first full sync's phases, as the daemon logs them (name to ms)
  * @param fullSync the first full sync as a whole
  * @param operations IPVS operations the first full sync sent; {@code failed} of them failed
- * @param latenciesMicros change latencies, API write to visible in the kernel, sorted
+ * @param latenciesMicros change latencies, API write to visible in the kernel (the host reading the
+ *     probe's report; both on the host's clock), sorted
  * @param fromCommitMicros change latencies from the moment the host's own watch saw the write (the
  *     API server's commit) to visible in the kernel, sorted
  * @param apiWriteMicros how long each API write took on the host (part of the latency), sorted
@@ -22,6 +23,8 @@ import java.util.Optional;
  * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
  *     sync (which holds the sync loop), sorted
  * @param idle one idle periodic resync, when measured
+ * @param nodeClockAheadMicros the probe's timestamp minus the host's when it read it (median): how
+ *     far the node's clock runs ahead of the host's, less the ~1 ms the report takes
  * @param rssKiB VmRSS after the first full sync
  * @param liveHeapBytes heap in use right after a full GC
  * @param ipvsadmSave {@code ipvsadm -Sn} of the final table (ms) and its line count
@@ -44,6 +47,7 @@ record ScaleResult(
     Programming metricProgramming,
     List<Long> quietLatenciesMicros,
     Optional<Idle> idle,
+    long nodeClockAheadMicros,
     long rssKiB,
     long liveHeapBytes,
     long ipvsadmSave,

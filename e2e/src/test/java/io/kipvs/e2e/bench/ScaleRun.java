@@ -129,6 +129,7 @@ final class ScaleRun {
             lat.programming(),
             List.copyOf(quiet),
             idle,
+            lat.nodeClockAheadMicros(),
             rss,
             heap,
             reference[0],
@@ -172,7 +173,8 @@ final class ScaleRun {
       List<Long> fromCommitMicros,
       List<Long> apiMicros,
       List<long[]> windows,
-      ScaleResult.Programming programming) {}
+      ScaleResult.Programming programming,
+      long nodeClockAheadMicros) {}
 
   /** When the host's watch saw this slice modified, after the write started (epoch µs). */
   private static long awaitCommit(Map<String, Long> committed, String slice, Instant write) {
@@ -246,13 +248,18 @@ final class ScaleRun {
     List<Long> micros = new ArrayList<>();
     List<Long> api = new ArrayList<>();
     List<long[]> windows = new ArrayList<>();
+    List<Long> clockOffsets = new ArrayList<>();
     for (int k = 0; k < changes; k++) {
       Instant write = Instant.now();
       long call = System.nanoTime();
       cluster.replaceLastEndpoint(targets.get(k), BenchCluster.replacementIp(k), write);
       api.add((System.nanoTime() - call) / 1000);
       String seen = awaitInFile(seenFile, "seen " + k + " ", Duration.ofSeconds(120), probe);
-      long seenMicros = Long.parseLong(seen.substring(seen.lastIndexOf(' ') + 1));
+      // Both ends on the host's clock: the node's clock can be tens of milliseconds off the
+      // host's on a loaded machine. The host reads the probe's line within about a millisecond.
+      long seenMicros = micros(Instant.now());
+      long probeMicros = Long.parseLong(seen.substring(seen.lastIndexOf(' ') + 1));
+      clockOffsets.add(probeMicros - seenMicros);
       micros.add(seenMicros - micros(write));
       windows.add(new long[] {micros(write), seenMicros});
       fromCommit.add(seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
@@ -272,12 +279,14 @@ final class ScaleRun {
                     - before.value(PROGRAMMING + "_bucket{le=\"0.25\"}")));
     Collections.sort(micros);
     Collections.sort(api);
+    Collections.sort(clockOffsets);
     return new Latencies(
         List.copyOf(micros),
         List.copyOf(fromCommit),
         List.copyOf(api),
         List.copyOf(windows),
-        programming);
+        programming,
+        clockOffsets.get(clockOffsets.size() / 2));
   }
 
   /** {@code ipvsadm -Sn} of the final table, flushed, restored with {@code ipvsadm -R}. */
