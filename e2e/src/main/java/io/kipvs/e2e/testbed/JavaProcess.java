@@ -23,7 +23,7 @@ public final class JavaProcess {
    * only, serial GC, no perf data file, for a quick start. And no periodic wake-ups of the JVM's
    * own threads: by default the monitor deflation thread checks four times a second and the VM
    * thread once a second, and in a node each wake-up costs milliseconds of CPU, more the more
-   * memory the JVM holds (5 to 8 ms with 300 MB live). With these two diagnostic flags, monitors
+   * memory the JVM holds (4 to 8 ms with 300 MB live). With these two diagnostic flags, monitors
    * are still deflated every 60 s (GuaranteedAsyncDeflationInterval), and safepoint clean-up runs
    * at the safepoints the JVM takes anyway (GC).
    */
