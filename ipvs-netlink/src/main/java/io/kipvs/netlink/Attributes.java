@@ -121,6 +121,15 @@ public final class Attributes {
     return ((buffer.get(offset) & 0xff) << 8) | (buffer.get(offset + 1) & 0xff);
   }
 
+  /** A 32-bit value in network byte order. */
+  public int u32be(int type) {
+    int offset = at(type, 4);
+    return ((buffer.get(offset) & 0xff) << 24)
+        | ((buffer.get(offset + 1) & 0xff) << 16)
+        | ((buffer.get(offset + 2) & 0xff) << 8)
+        | (buffer.get(offset + 3) & 0xff);
+  }
+
   public int u32(int type) {
     return buffer.getInt(at(type, 4));
   }
@@ -181,6 +190,18 @@ public final class Attributes {
   public Attributes nested(int type, int maxType, String nestedContext) {
     int offset = at(type, 0);
     return parse(buffer, offset, lengths[type], maxType, nestedContext);
+  }
+
+  /**
+   * Where the payload of attribute {@code type} starts in {@link #buffer()}: for attributes that
+   * repeat inside it, which a table indexed by type cannot hold.
+   */
+  public int offset(int type) {
+    return at(type, 0);
+  }
+
+  public ByteBuffer buffer() {
+    return buffer;
   }
 
   public int length(int type) {

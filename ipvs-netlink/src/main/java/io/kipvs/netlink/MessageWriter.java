@@ -100,6 +100,14 @@ public final class MessageWriter {
     return this;
   }
 
+  /** A 32-bit value in network byte order. */
+  public MessageWriter u32be(int type, int value) {
+    header(type, 4);
+    buffer.put((byte) (value >>> 24)).put((byte) (value >>> 16));
+    buffer.put((byte) (value >>> 8)).put((byte) value);
+    return this;
+  }
+
   public MessageWriter u64(int type, long value) {
     header(type, 8);
     buffer.putLong(value);

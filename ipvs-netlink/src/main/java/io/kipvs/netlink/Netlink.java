@@ -3,6 +3,7 @@ package io.kipvs.netlink;
 /** Netlink wire constants (linux/netlink.h, linux/genetlink.h). */
 public final class Netlink {
   public static final int NETLINK_ROUTE = 0;
+  public static final int NETLINK_NETFILTER = 12;
   public static final int NETLINK_GENERIC = 16;
 
   public static final int HEADER_LENGTH = 16;

@@ -1,5 +1,9 @@
 package io.kipvs.daemon.proxy;
 
+import io.kipvs.ipset.IpsetClient;
+import io.kipvs.ipset.IpsetFailure;
+import io.kipvs.ipset.IpsetOperation;
+import io.kipvs.ipset.SetHeader;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsUnavailableException;
 import io.kipvs.ipvs.NetlinkException;
@@ -7,6 +11,7 @@ import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerStatus;
 import io.kipvs.rtnl.RouteNetlinkClient;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,9 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Cleanup {
   private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
+  private static final int EINVAL = 22;
+  private static final int EPROTONOSUPPORT = 93;
   private final ProxierSettings settings;
   private final Provider<IpvsClient> ipvsClients;
   private final Provider<RouteNetlinkClient> routeClients;
+  private final Provider<IpsetClient> ipsetClients;
   private final CommandRunner runner;
 
   @Inject
@@ -33,10 +41,12 @@ public final class Cleanup {
       ProxierSettings settings,
       Provider<IpvsClient> ipvsClients,
       Provider<RouteNetlinkClient> routeClients,
+      Provider<IpsetClient> ipsetClients,
       CommandRunner runner) {
     this.settings = settings;
     this.ipvsClients = ipvsClients;
     this.routeClients = routeClients;
+    this.ipsetClients = ipsetClients;
     this.runner = runner;
   }
 
@@ -128,29 +138,32 @@ public final class Cleanup {
   }
 
   private void removeIpsets(List<String> problems) {
-    if (!runner.exists("ipset")) {
-      return;
-    }
-    CommandRunner.Result list = runner.run(List.of("ipset", "list", "-n"), "");
-    if (!list.ok()) {
-      problems.add(list.describe());
-      return;
-    }
-    Set<String> present = Set.copyOf(list.stdout().lines().map(String::trim).toList());
-    StringBuilder script = new StringBuilder();
-    for (String name : IpsetScript.allSetNames()) {
-      if (present.contains(name)) {
-        script.append("destroy ").append(name).append('\n');
+    try (IpsetClient ipset = ipsetClients.get()) {
+      Set<String> present = new HashSet<>();
+      for (SetHeader h : ipset.headers()) {
+        present.add(h.name());
       }
-    }
-    if (script.length() == 0) {
-      return;
-    }
-    CommandRunner.Result r = runner.run(List.of("ipset", "restore"), script.toString());
-    if (r.ok()) {
-      LOG.info("Destroyed the kube-proxy ipsets");
-    } else {
-      problems.add(r.describe());
+      List<IpsetOperation> destroys = new ArrayList<>();
+      for (String name : KubeIpset.allSetNames()) {
+        if (present.contains(name)) {
+          destroys.add(new IpsetOperation.Destroy(name));
+        }
+      }
+      if (destroys.isEmpty()) {
+        return;
+      }
+      List<IpsetFailure> failures = ipset.apply(destroys);
+      failures.forEach(f -> problems.add(f.error().getMessage()));
+      if (failures.isEmpty()) {
+        LOG.info("Destroyed the kube-proxy ipsets");
+      }
+    } catch (NetlinkException e) {
+      if (e.errno() == EINVAL || e.errno() == EPROTONOSUPPORT) {
+        // No nfnetlink or no ipset subsystem in this kernel: there are no sets to remove.
+        LOG.info("The kernel has no ipset support: no ipsets to remove ({})", e.getMessage());
+        return;
+      }
+      problems.add("cannot remove the ipsets: " + e.getMessage());
     }
   }
 }

@@ -161,7 +161,10 @@ final class DesiredStateBuilder {
       entry(KubeIpset.LOAD_BALANCER_FW, ip, member);
       boolean allowFromNode = false;
       for (Cidr range : ranges) {
-        entry(KubeIpset.LOAD_BALANCER_SOURCE_CIDR, ip, member + "," + Addresses.text(range));
+        entry(
+            KubeIpset.LOAD_BALANCER_SOURCE_CIDR,
+            ip,
+            member + "," + IpsetMembers.net(range.address(), range.prefixLength()));
         for (InetAddress own : node.sourceRangeAddresses()) {
           allowFromNode |= Addresses.contains(range, own);
         }

@@ -1,5 +1,10 @@
 package io.kipvs.daemon.proxy;
 
+import io.kipvs.ipset.IpsetClient;
+import io.kipvs.ipset.IpsetFailure;
+import io.kipvs.ipset.IpsetMember;
+import io.kipvs.ipset.IpsetOperation;
+import io.kipvs.ipset.SetHeader;
 import io.kipvs.k8s.Cidr;
 import io.kipvs.xtables.LegacyTables;
 import io.kipvs.xtables.TableSummary;
@@ -19,13 +24,19 @@ import org.slf4j.LoggerFactory;
  * Keeps the ipsets and the iptables chains equal to the desired state, in two steps around the IPVS
  * writes of a sync: what new services need, before they go live ({@link #syncIpsets} or {@link
  * #resyncIpsets}, then {@link #syncIptables}); what removed ones left, after they are gone ({@link
- * #prune}). Each step runs one {@code ipset restore} and one {@code iptables-restore --noflush} per
+ * #prune}). Each step writes the sets with one batch of the ipset netlink client (many members per
+ * message, many messages per system call) and runs one {@code iptables-restore --noflush} per
  * family at most, only when something changed. Remembers what it wrote so that an incremental sync
  * diffs only the touched members.
  */
 final class Netfilter {
   private static final Logger LOG = LoggerFactory.getLogger(Netfilter.class);
+
+  /** Refused ipset operations logged one by one per write; the rest are counted. */
+  private static final int LOGGED_FAILURES = 10;
+
   private final CommandRunner runner;
+  private final IpsetClient ipset;
   private final IptablesBackend backend;
   private final boolean masqueradeAll;
   private final List<Cidr> clusterCidrs;
@@ -39,10 +50,12 @@ final class Netfilter {
 
   Netfilter(
       CommandRunner runner,
+      IpsetClient ipset,
       IptablesBackend backend,
       boolean masqueradeAll,
       List<Cidr> clusterCidrs) {
     this.runner = runner;
+    this.ipset = ipset;
     this.backend = backend;
     this.masqueradeAll = masqueradeAll;
     this.clusterCidrs = List.copyOf(clusterCidrs);
@@ -59,21 +72,21 @@ final class Netfilter {
    * node's own connections need the masquerade rule from their first packet, since conntrack never
    * looks at the nat table again, and a connection made without it stays blackholed. Members no
    * longer wanted are kept until {@link #prune}, which the sync calls once the services they served
-   * are gone. Full: reads {@code ipset save} first (repairs drift); otherwise only the touched
-   * members are compared with what was written. Returns whether it succeeded.
+   * are gone. Full: reads every member of our sets first, as {@code ipset save} would (repairs
+   * drift); otherwise only the touched members are compared with what was written. Returns whether
+   * it succeeded.
    */
   boolean syncIpsets(DesiredIndex index, Optional<Collection<IpsetEntry>> touched) {
     Set<Boolean> families = families(index);
     List<IpsetEntry> add = new ArrayList<>();
     unwanted.clear();
     if (touched.isEmpty()) {
-      CommandRunner.Result save = runner.run(List.of("ipset", "save"), "");
-      if (!save.ok()) {
-        LOG.error("Cannot read the ipsets: {}", save.describe());
+      Optional<Set<IpsetEntry>> read = readSets();
+      if (read.isEmpty()) {
         forgetSets();
         return false;
       }
-      Set<IpsetEntry> saved = new HashSet<>(IpsetScript.parseSave(save.stdout()));
+      Set<IpsetEntry> saved = read.get();
       if (!setsCreated.isEmpty() && !saved.equals(written)) {
         long missing = written.stream().filter(e -> !saved.contains(e)).count();
         long unexpected = saved.stream().filter(e -> !written.contains(e)).count();
@@ -109,10 +122,18 @@ final class Netfilter {
     if (add.isEmpty() && setsCreated.containsAll(families)) {
       return true;
     }
-    String script = IpsetScript.restore(families, add, List.of());
-    CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
-    if (!r.ok()) {
-      LOG.error("ipset restore failed: {}", r.describe());
+    List<IpsetOperation> ops = new ArrayList<>();
+    for (boolean v6 : List.of(false, true)) {
+      if (families.contains(v6)) {
+        for (KubeIpset set : KubeIpset.values()) {
+          ops.add(new IpsetOperation.Create(set.definition(v6)));
+        }
+      }
+    }
+    // Adds in a stable order; a member that moves between sets is never missing from both, since
+    // deletes come later (prune).
+    add.sort(null);
+    if (!write(ops, add, true)) {
       forgetSets();
       return false;
     }
@@ -131,16 +152,87 @@ final class Netfilter {
     if (unwanted.isEmpty()) {
       return true;
     }
-    String script = IpsetScript.restore(Set.of(), List.of(), unwanted);
-    CommandRunner.Result r = runner.run(List.of("ipset", "-exist", "restore"), script);
-    if (!r.ok()) {
-      LOG.error("ipset restore failed: {}", r.describe());
+    List<IpsetEntry> delete = new ArrayList<>(unwanted);
+    delete.sort(null);
+    if (!write(new ArrayList<>(), delete, false)) {
       forgetSets();
       return false;
     }
     unwanted.forEach(written::remove);
     unwanted.clear();
     return syncIptables(index, false, false);
+  }
+
+  /**
+   * Applies the creates, then adds (or deletes) of these entries, in one batch. Every refused
+   * operation, and every entry that is no ipset member, is logged with its set and member; the rest
+   * apply.
+   *
+   * @return whether everything applied
+   */
+  private boolean write(List<IpsetOperation> ops, List<IpsetEntry> entries, boolean add) {
+    List<String> problems = new ArrayList<>();
+    for (IpsetEntry e : entries) {
+      IpsetMember member;
+      try {
+        member = IpsetMembers.parse(e);
+      } catch (IllegalArgumentException bad) {
+        problems.add(bad.getMessage());
+        continue;
+      }
+      ops.add(
+          add
+              ? new IpsetOperation.Add(e.setName(), member)
+              : new IpsetOperation.Delete(e.setName(), member));
+    }
+    try {
+      for (IpsetFailure f : ipset.apply(ops)) {
+        problems.add(f.error().getMessage());
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Cannot write the ipsets: {}", e.getMessage());
+      return false;
+    }
+    if (problems.isEmpty()) {
+      return true;
+    }
+    for (String p : problems.subList(0, Math.min(LOGGED_FAILURES, problems.size()))) {
+      LOG.error("ipset change refused: {}", p);
+    }
+    if (problems.size() > LOGGED_FAILURES) {
+      LOG.error("... and {} more ipset changes refused", problems.size() - LOGGED_FAILURES);
+    }
+    return false;
+  }
+
+  /**
+   * Every member of our sets (both families) as the kernel holds it, or empty when they cannot be
+   * read.
+   */
+  private Optional<Set<IpsetEntry>> readSets() {
+    Map<String, KubeIpset> sets = new HashMap<>();
+    Map<String, Boolean> families = new HashMap<>();
+    for (boolean v6 : List.of(false, true)) {
+      for (KubeIpset set : KubeIpset.values()) {
+        sets.put(set.setName(v6), set);
+        families.put(set.setName(v6), v6);
+      }
+    }
+    Map<String, List<IpsetMember>> members;
+    try {
+      members = ipset.members(KubeIpset.allSetNames());
+    } catch (RuntimeException e) {
+      LOG.error("Cannot read the ipsets: {}", e.getMessage());
+      return Optional.empty();
+    }
+    Set<IpsetEntry> out = new HashSet<>();
+    members.forEach(
+        (name, list) -> {
+          for (IpsetMember m : list) {
+            out.add(new IpsetEntry(sets.get(name), families.get(name), IpsetMembers.text(m)));
+          }
+        });
+    return Optional.of(out);
   }
 
   /** After a failed write nothing is known: the next sync reads the sets again. */
@@ -151,25 +243,28 @@ final class Netfilter {
   }
 
   /**
-   * The periodic check of the sets, cheap when nothing drifted: {@code ipset list -terse} gives
-   * each set's size without its members. When every set of ours exists and holds as many members as
-   * were written, the kernel is taken to hold what was written and only the touched members are
-   * diffed (as in an incremental sync). A missing set or another size (members added or removed
-   * behind our back) falls back to the full read of {@link #syncIpsets} with an empty {@code
-   * touched}, as does {@code deep}. Members replaced by as many others keep the sizes: only a deep
-   * check finds them.
+   * The periodic check of the sets, cheap when nothing drifted: one headers-only dump gives each
+   * set's size without its members, as {@code ipset list -terse} does. When every set of ours
+   * exists and holds as many members as were written, the kernel is taken to hold what was written
+   * and only the touched members are diffed (as in an incremental sync). A missing set or another
+   * size (members added or removed behind our back) falls back to the full read of {@link
+   * #syncIpsets} with an empty {@code touched}, as does {@code deep}. Members replaced by as many
+   * others keep the sizes: only a deep check finds them.
    */
   boolean resyncIpsets(DesiredIndex index, Collection<IpsetEntry> touched, boolean deep) {
     unwanted.clear();
     if (deep || setsCreated.isEmpty()) {
       return syncIpsets(index, Optional.empty());
     }
-    CommandRunner.Result list = runner.run(List.of("ipset", "list", "-terse"), "");
-    if (!list.ok()) {
-      LOG.error("Cannot list the ipsets: {}", list.describe());
+    Map<String, Integer> sizes = new HashMap<>();
+    try {
+      for (SetHeader h : ipset.headers()) {
+        h.entries().ifPresent(n -> sizes.put(h.name(), n));
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Cannot list the ipsets: {}", e.getMessage());
       return false;
     }
-    Map<String, Integer> sizes = IpsetScript.parseTerse(list.stdout());
     Map<String, Integer> expected = new HashMap<>();
     for (IpsetEntry e : written) {
       expected.merge(e.setName(), 1, Integer::sum);

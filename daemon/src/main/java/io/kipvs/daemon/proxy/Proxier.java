@@ -1,5 +1,6 @@
 package io.kipvs.daemon.proxy;
 
+import io.kipvs.ipset.IpsetClient;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsTimeouts;
 import io.kipvs.ipvs.NetlinkException;
@@ -32,6 +33,7 @@ public final class Proxier {
   private final SyncHealth health;
   private final Provider<IpvsClient> ipvsClients;
   private final Provider<RouteNetlinkClient> routeClients;
+  private final Provider<IpsetClient> ipsetClients;
   private final CommandRunner runner;
   private final Clock clock;
   private final Path sysctlRoot;
@@ -40,6 +42,7 @@ public final class Proxier {
   private IpvsClient syncIpvs;
   private IpvsClient drainIpvs;
   private RouteNetlinkClient rtnl;
+  private IpsetClient ipset;
   private SyncLoop loop;
   private Thread loopThread;
   private ScheduledExecutorService drainExecutor;
@@ -53,6 +56,7 @@ public final class Proxier {
       SyncHealth health,
       Provider<IpvsClient> ipvsClients,
       Provider<RouteNetlinkClient> routeClients,
+      Provider<IpsetClient> ipsetClients,
       CommandRunner runner,
       Clock clock) {
     this(
@@ -62,6 +66,7 @@ public final class Proxier {
         health,
         ipvsClients,
         routeClients,
+        ipsetClients,
         runner,
         clock,
         Path.of("/proc/sys"),
@@ -75,6 +80,7 @@ public final class Proxier {
       SyncHealth health,
       Provider<IpvsClient> ipvsClients,
       Provider<RouteNetlinkClient> routeClients,
+      Provider<IpsetClient> ipsetClients,
       CommandRunner runner,
       Clock clock,
       Path sysctlRoot,
@@ -85,6 +91,7 @@ public final class Proxier {
     this.health = health;
     this.ipvsClients = ipvsClients;
     this.routeClients = routeClients;
+    this.ipsetClients = ipsetClients;
     this.runner = runner;
     this.clock = clock;
     this.sysctlRoot = sysctlRoot;
@@ -107,6 +114,7 @@ public final class Proxier {
       syncIpvs = ipvsClients.get();
       drainIpvs = ipvsClients.get();
       rtnl = routeClients.get();
+      ipset = ipsetClients.get();
       LOG.info("IPVS {} found", syncIpvs.info().versionString());
       SchedulerProbe.check(syncIpvs, settings.scheduler());
       Sysctls sysctls = new Sysctls(sysctlRoot);
@@ -117,6 +125,7 @@ public final class Proxier {
       Netfilter netfilter =
           new Netfilter(
               runner,
+              ipset,
               IptablesBackend.select(settings.iptablesBackend(), runner),
               settings.masqueradeAll(),
               settings.clusterCidrs());
@@ -209,7 +218,7 @@ public final class Proxier {
   }
 
   private void closeClients() {
-    for (AutoCloseable c : new AutoCloseable[] {syncIpvs, drainIpvs, rtnl}) {
+    for (AutoCloseable c : new AutoCloseable[] {syncIpvs, drainIpvs, rtnl, ipset}) {
       if (c != null) {
         try {
           c.close();
@@ -221,5 +230,6 @@ public final class Proxier {
     syncIpvs = null;
     drainIpvs = null;
     rtnl = null;
+    ipset = null;
   }
 }

@@ -2,6 +2,7 @@ package io.kipvs.daemon.proxy;
 
 import dagger.Module;
 import dagger.Provides;
+import io.kipvs.ipset.IpsetClient;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.rtnl.RouteNetlinkClient;
 import java.time.Clock;
@@ -24,6 +25,11 @@ public interface ProxyModule {
   @Provides
   static RouteNetlinkClient routeNetlinkClient() {
     return RouteNetlinkClient.open();
+  }
+
+  @Provides
+  static IpsetClient ipsetClient() {
+    return IpsetClient.open();
   }
 
   @Provides

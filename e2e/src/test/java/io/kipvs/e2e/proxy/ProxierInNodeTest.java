@@ -136,6 +136,8 @@ class ProxierInNodeTest {
     assertThat(proxier.awaitExit(Duration.ofSeconds(60))).isEqualTo(143);
     assertThat(state(node)).as("rules left in place on stop").isEqualTo(before);
     JavaProcess again = startProxier(node, a, b);
+    // The sync marks itself healthy before it logs how long it took.
+    again.awaitLogLine("Full sync took", Duration.ofSeconds(30));
     assertThat(again.log()).containsPattern("Full sync took \\d+ ms: 0 IPVS operations");
     assertThat(state(node)).isEqualTo(before);
 

@@ -6,6 +6,7 @@ import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.daemon.proxy.ProxierSettings;
 import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.kipvs.daemon.proxy.SyncHealth;
+import io.kipvs.ipset.IpsetClient;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.k8s.Cidr;
 import io.kipvs.k8s.ClusterChanges;
@@ -68,7 +69,13 @@ public final class ProxierNodeMain {
             Duration.ofSeconds(20),
             Optional.empty());
     if (args[0].equals("cleanup")) {
-      new Cleanup(settings, IpvsClient::open, RouteNetlinkClient::open, new CommandRunner()).run();
+      new Cleanup(
+              settings,
+              IpvsClient::open,
+              RouteNetlinkClient::open,
+              IpsetClient::open,
+              new CommandRunner())
+          .run();
       System.out.println("cleanup done");
       return;
     }
@@ -94,6 +101,7 @@ public final class ProxierNodeMain {
             health,
             IpvsClient::open,
             RouteNetlinkClient::open,
+            IpsetClient::open,
             new CommandRunner(),
             Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(proxier::stop));
