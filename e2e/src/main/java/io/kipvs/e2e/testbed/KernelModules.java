@@ -66,6 +66,8 @@ final class KernelModules {
           "xt_tcpudp",
           "xt_limit",
           "xt_recent",
+          // upstream's external-IP rules match on it (-m physdev ! --physdev-is-in)
+          "xt_physdev",
           "ipt_REJECT",
           "ip6t_REJECT");
 

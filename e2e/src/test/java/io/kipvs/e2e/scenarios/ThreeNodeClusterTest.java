@@ -433,37 +433,50 @@ class ThreeNodeClusterTest {
   }
 
   /**
-   * 12. The node reaches a service as soon as IPVS has it: the masquerade rule's ipset entry is in
-   * place first, however slow ipset is. Otherwise a daemon that dies between the two, or a client
+   * 12. The node reaches a service as soon as IPVS has it: the masquerade rule is in place first,
+   * however slow iptables-restore is. Otherwise a daemon that dies between the two, or a client
    * that comes early, has its connection blackholed: the node sends from the service address, the
-   * pod's node drops that source as its own, and conntrack keeps the connection unmasqueraded.
+   * pod's node drops that source as its own, and conntrack keeps the connection unmasqueraded. The
+   * first service with an external IP is the case where a new service needs new rules (the
+   * KUBE-EXTERNAL-IP match is written only while that set has members; ipsets are written over
+   * netlink, too fast to slow down from outside).
    */
   @Test
-  void serviceInIpvsIsReachableFromTheNodeEvenWhileIpsetIsSlow() {
+  void serviceInIpvsIsReachableFromTheNodeEvenWhileIptablesRestoreIsSlow() {
+    assertThat(node1.run("iptables-legacy-save -t nat"))
+        .as("no external IP service yet: the next one changes the rules")
+        .doesNotContain("KUBE-EXTERNAL-IP");
     Pod pod = node2.addPod("early-1");
-    // Every ipset run on node1 takes 5 s more: the daemon resolves ipset on PATH, where the
+    // Every iptables-restore on node1 takes 5 s more: the daemon resolves it on PATH, where the
     // node's /run/kipvs/bin comes first.
     node1.run(
-        "printf '#!/bin/sh\\nsleep 5\\nexec /usr/sbin/ipset \"$@\"\\n' > "
-            + "/run/kipvs/bin/ipset && chmod +x /run/kipvs/bin/ipset");
+        "printf '#!/bin/sh\\nsleep 5\\nexec /usr/sbin/iptables-legacy-restore \"$@\"\\n' > "
+            + "/run/kipvs/bin/iptables-legacy-restore && chmod +x /run/kipvs/bin/iptables-legacy-restore");
     try {
       // Endpoints first: the daemon then makes the service live in one sync.
       k8s.httpEndpoints("early", List.of(pod));
-      k8s.clusterIpService("early", "10.96.12.10", 80);
+      Service early =
+          k8s.serviceBuilder("early", "10.96.12.10", Workloads.tcp(80, Pod.HTTP_PORT))
+              .editSpec()
+              .withExternalIPs("192.0.2.12")
+              .endSpec()
+              .build();
+      k8s.apply(early);
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofMillis(100))
-          .untilAsserted(() -> assertThat(realServersOf(node1, "10.96.12.10:80")).hasSize(1));
-      ExecResult first = node1.exec("curl -s --max-time 5 http://10.96.12.10/");
+          .untilAsserted(() -> assertThat(realServersOf(node1, "192.0.2.12:80")).hasSize(1));
+      ExecResult first = node1.exec("curl -s --max-time 5 http://192.0.2.12/");
       assertThat(first.exitCode())
           .as(
               () ->
                   "curl's exit code; the connection in conntrack: "
-                      + node1.exec("conntrack -L -p tcp --orig-dst 10.96.12.10").stdout())
+                      + node1.exec("conntrack -L -p tcp --orig-dst 192.0.2.12").stdout())
           .isZero();
       assertThat(first.stdout()).isEqualTo("early-1");
+      assertThat(node1.run("iptables-legacy-save -t nat")).contains("KUBE-EXTERNAL-IP");
     } finally {
-      node1.run("rm -f /run/kipvs/bin/ipset");
+      node1.run("rm -f /run/kipvs/bin/iptables-legacy-restore");
     }
   }
 
