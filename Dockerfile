@@ -1,5 +1,6 @@
 # kipvs node proxy image: a JRE, the shaded daemon jar and the netfilter tools kipvs runs
-# (ipset, iptables in both legacy and nft flavours, conntrack, modprobe from kmod).
+# (iptables in both legacy and nft flavours, conntrack, modprobe from kmod), plus ipset and
+# ipvsadm to look at what it wrote (kipvs itself writes ipsets and IPVS over netlink).
 #
 #   docker build -t kipvs:0.1.0 .
 #
