@@ -14,8 +14,8 @@ import java.util.Optional;
  * @param phases the first full sync's phases, as the daemon logs them (name to ms)
  * @param fullSync the first full sync as a whole
  * @param operations IPVS operations the first full sync sent; {@code failed} of them failed
- * @param latenciesMicros change latencies, API write to visible in the kernel (the host reading the
- *     probe's report; both on the host's clock), sorted
+ * @param latenciesMicros change latencies, API write to visible in the kernel (the probe's sighting
+ *     put on the host's clock with the offset it measured), sorted
  * @param fromCommitMicros change latencies from the moment the host's own watch saw the write (the
  *     API server's commit) to visible in the kernel, sorted
  * @param apiWriteMicros how long each API write took on the host (part of the latency), sorted
@@ -23,8 +23,7 @@ import java.util.Optional;
  * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
  *     sync (which holds the sync loop), sorted
  * @param idle one idle periodic resync, when measured
- * @param nodeClockAheadMicros the probe's timestamp minus the host's when it read it (median): how
- *     far the node's clock runs ahead of the host's, less the ~1 ms the report takes
+ * @param probe how the probe in the node measured
  * @param rssKiB VmRSS after the first full sync
  * @param liveHeapBytes heap in use right after a full GC
  * @param ipvsadmSave {@code ipvsadm -Sn} of the final table (ms) and its line count
@@ -47,7 +46,7 @@ record ScaleResult(
     Programming metricProgramming,
     List<Long> quietLatenciesMicros,
     Optional<Idle> idle,
-    long nodeClockAheadMicros,
+    Probe probe,
     long rssKiB,
     long liveHeapBytes,
     long ipvsadmSave,
@@ -55,6 +54,24 @@ record ScaleResult(
     long ipvsadmRestore) {
 
   record Phase(String name, long millis) {}
+
+  /**
+   * The change probe's own figures (medians over the changes).
+   *
+   * @param nodeClockAheadMicros the node's clock minus the host's, measured over slirp right after
+   *     each sighting
+   * @param roundTripMicros the round trip of the exchange that measured it (the offset is good to
+   *     half of it)
+   * @param reportDelayMicros from the sighting to the host reading the probe's report: what the
+   *     latencies would wrongly include if taken at the host's read
+   * @param cpuMillisPerChange the probe's CPU time (polling the kernel every millisecond) per
+   *     change
+   */
+  record Probe(
+      long nodeClockAheadMicros,
+      long roundTripMicros,
+      long reportDelayMicros,
+      long cpuMillisPerChange) {}
 
   /** The histogram's delta: count, sum (s), and how many fell at or under 0.25 s. */
   record Programming(long count, double sumSeconds, long atMostQuarterSecond) {}

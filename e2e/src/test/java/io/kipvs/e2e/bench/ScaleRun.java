@@ -129,7 +129,7 @@ final class ScaleRun {
             lat.programming(),
             List.copyOf(quiet),
             idle,
-            lat.nodeClockAheadMicros(),
+            lat.probe(),
             rss,
             heap,
             reference[0],
@@ -174,7 +174,7 @@ final class ScaleRun {
       List<Long> apiMicros,
       List<long[]> windows,
       ScaleResult.Programming programming,
-      long nodeClockAheadMicros) {}
+      ScaleResult.Probe probe) {}
 
   /** When the host's watch saw this slice modified, after the write started (epoch µs). */
   private static long awaitCommit(Map<String, Long> committed, String slice, Instant write) {
@@ -232,61 +232,83 @@ final class ScaleRun {
     Files.write(planFile, plan);
     Path seenFile = node.outputDir().resolve("seen-" + services);
     Files.deleteIfExists(seenFile);
-    JavaProcess probe =
-        node.startJava(
-            List.of("-Xmx64m"),
-            ChangeProbeMain.class.getName(),
-            List.of(
-                Node.OUTPUT_DIR_IN_NODE + "/plan-" + services,
-                Node.OUTPUT_DIR_IN_NODE + "/seen-" + services,
-                "120"));
-    awaitInFile(seenFile, "ready", Duration.ofSeconds(120), probe);
-    Map<String, Long> committed = new ConcurrentHashMap<>();
-    Watch watch = cluster.watchSliceUpdates(committed::put);
-    PromText before = metrics();
-    List<Long> fromCommit = new ArrayList<>();
-    List<Long> micros = new ArrayList<>();
-    List<Long> api = new ArrayList<>();
-    List<long[]> windows = new ArrayList<>();
-    List<Long> clockOffsets = new ArrayList<>();
-    for (int k = 0; k < changes; k++) {
-      Instant write = Instant.now();
-      long call = System.nanoTime();
-      cluster.replaceLastEndpoint(targets.get(k), BenchCluster.replacementIp(k), write);
-      api.add((System.nanoTime() - call) / 1000);
-      String seen = awaitInFile(seenFile, "seen " + k + " ", Duration.ofSeconds(120), probe);
-      // Both ends on the host's clock: the node's clock can be tens of milliseconds off the
-      // host's on a loaded machine. The host reads the probe's line within about a millisecond.
-      long seenMicros = micros(Instant.now());
-      long probeMicros = Long.parseLong(seen.substring(seen.lastIndexOf(' ') + 1));
-      clockOffsets.add(probeMicros - seenMicros);
-      micros.add(seenMicros - micros(write));
-      windows.add(new long[] {micros(write), seenMicros});
-      fromCommit.add(seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
-      // A pause between changes, so that each is one sync, as spaced-out changes are.
-      Thread.sleep(20);
+    try (HostClockServer hostClock = new HostClockServer()) {
+      JavaProcess probe =
+          node.startJava(
+              List.of("-Xmx64m"),
+              ChangeProbeMain.class.getName(),
+              List.of(
+                  Node.OUTPUT_DIR_IN_NODE + "/plan-" + services,
+                  Node.OUTPUT_DIR_IN_NODE + "/seen-" + services,
+                  "120",
+                  ApiServer.HOST_FROM_NODE + ":" + hostClock.port()));
+      awaitInFile(seenFile, "ready", Duration.ofSeconds(120), probe);
+      Map<String, Long> committed = new ConcurrentHashMap<>();
+      Watch watch = cluster.watchSliceUpdates(committed::put);
+      PromText before = metrics();
+      List<Long> fromCommit = new ArrayList<>();
+      List<Long> micros = new ArrayList<>();
+      List<Long> api = new ArrayList<>();
+      List<long[]> windows = new ArrayList<>();
+      List<Long> clockOffsets = new ArrayList<>();
+      List<Long> roundTrips = new ArrayList<>();
+      List<Long> reportDelays = new ArrayList<>();
+      for (int k = 0; k < changes; k++) {
+        Instant write = Instant.now();
+        long call = System.nanoTime();
+        cluster.replaceLastEndpoint(targets.get(k), BenchCluster.replacementIp(k), write);
+        api.add((System.nanoTime() - call) / 1000);
+        String seen = awaitInFile(seenFile, "seen " + k + " ", Duration.ofSeconds(120), probe);
+        long readMicros = micros(Instant.now());
+        // Both ends on the host's clock: the probe's sighting, moved by how far the node's clock
+        // was from the host's right after it (measured over slirp, NTP-style, within half the
+        // round trip). The node's clock was seen tens of milliseconds off on a loaded machine.
+        String[] f = seen.split(" ");
+        long hostMinusNode = Long.parseLong(f[3]);
+        long seenMicros = Long.parseLong(f[2]) + hostMinusNode;
+        clockOffsets.add(-hostMinusNode);
+        roundTrips.add(Long.parseLong(f[4]));
+        reportDelays.add(readMicros - seenMicros);
+        micros.add(seenMicros - micros(write));
+        windows.add(new long[] {micros(write), seenMicros});
+        fromCommit.add(
+            seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
+        // A pause between changes, so that each is one sync, as spaced-out changes are.
+        Thread.sleep(20);
+      }
+      String cpu = awaitInFile(seenFile, "cpu ", Duration.ofSeconds(60), probe);
+      probe.awaitExit(Duration.ofSeconds(60));
+      watch.close();
+      Collections.sort(fromCommit);
+      PromText after = metrics();
+      ScaleResult.Programming programming =
+          new ScaleResult.Programming(
+              Math.round(
+                  after.value(PROGRAMMING + "_count") - before.value(PROGRAMMING + "_count")),
+              after.value(PROGRAMMING + "_sum") - before.value(PROGRAMMING + "_sum"),
+              Math.round(
+                  after.value(PROGRAMMING + "_bucket{le=\"0.25\"}")
+                      - before.value(PROGRAMMING + "_bucket{le=\"0.25\"}")));
+      Collections.sort(micros);
+      Collections.sort(api);
+      return new Latencies(
+          List.copyOf(micros),
+          List.copyOf(fromCommit),
+          List.copyOf(api),
+          List.copyOf(windows),
+          programming,
+          new ScaleResult.Probe(
+              median(clockOffsets),
+              median(roundTrips),
+              median(reportDelays),
+              Long.parseLong(cpu.substring(4).strip()) / changes));
     }
-    probe.awaitExit(Duration.ofSeconds(60));
-    watch.close();
-    Collections.sort(fromCommit);
-    PromText after = metrics();
-    ScaleResult.Programming programming =
-        new ScaleResult.Programming(
-            Math.round(after.value(PROGRAMMING + "_count") - before.value(PROGRAMMING + "_count")),
-            after.value(PROGRAMMING + "_sum") - before.value(PROGRAMMING + "_sum"),
-            Math.round(
-                after.value(PROGRAMMING + "_bucket{le=\"0.25\"}")
-                    - before.value(PROGRAMMING + "_bucket{le=\"0.25\"}")));
-    Collections.sort(micros);
-    Collections.sort(api);
-    Collections.sort(clockOffsets);
-    return new Latencies(
-        List.copyOf(micros),
-        List.copyOf(fromCommit),
-        List.copyOf(api),
-        List.copyOf(windows),
-        programming,
-        clockOffsets.get(clockOffsets.size() / 2));
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 
   /** {@code ipvsadm -Sn} of the final table, flushed, restored with {@code ipvsadm -R}. */
