@@ -19,6 +19,10 @@ import io.fabric8.kubernetes.client.dsl.ServiceResource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +104,30 @@ class ApiServerTest {
                   new Event(Watcher.Action.ADDED, "one"), new Event(Watcher.Action.ADDED, "two"));
         }
       }
+    }
+  }
+
+  @Test
+  void aWatchFromAResourceVersionThisServerNeverHandsOutIsRefusedNamingIt() throws Exception {
+    try (ApiServer api = ApiServer.start()) {
+      // fabric8's client drops the body of a refused watch, so this asks over plain HTTP.
+      HttpResponse<String> refused =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + api.port()
+                                  + "/api/v1/namespaces/default/services"
+                                  + "?watch=true&resourceVersion=yesterday"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body())
+          .contains(
+              "watch /api/v1/namespaces/default/services?watch=true&resourceVersion=yesterday:"
+                  + " resourceVersion yesterday is not one this server hands out");
     }
   }
 
