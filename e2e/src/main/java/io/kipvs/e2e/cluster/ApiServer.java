@@ -1,7 +1,6 @@
 package io.kipvs.e2e.cluster;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import java.net.InetAddress;
@@ -13,7 +12,8 @@ import okhttp3.mockwebserver.MockWebServer;
  * it through slirp at {@link #urlFromNode()}, by way of a forwarder that can play an outage: {@link
  * #stop()} resets the nodes' connections and refuses new ones, {@link #restart()} serves again on
  * the same port with every object kept. The test's own {@link #client()} talks to the server
- * directly, as the control plane would.
+ * directly, as the control plane would. A watch from a resourceVersion gets only what changed after
+ * it, as from a real API server, not every object again ({@link ResumingCrudDispatcher}).
  */
 public final class ApiServer implements AutoCloseable {
   /** Where a node's slirp link reaches the host's loopback. */
@@ -37,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(),
+            new ResumingCrudDispatcher(),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
