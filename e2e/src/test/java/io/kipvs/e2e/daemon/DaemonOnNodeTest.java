@@ -89,9 +89,13 @@ class DaemonOnNodeTest {
   @Test
   @Order(2)
   void driftMadeByHandIsRepairedWithinTheSyncPeriod() {
-    node.run("ipvsadm -D -t " + VIP + ":80");
-    node.run("ipvsadm -A -t 10.96.0.99:80 -s rr");
-    assertThat(node.run("ipvsadm -Sn")).doesNotContain("-A -t " + VIP + ":80");
+    // One command, so that a periodic sync cannot repair the drift before the test sees it made
+    // (on a slow node, one did run between separate commands).
+    assertThat(
+            node.run(
+                "ipvsadm -D -t " + VIP + ":80 && ipvsadm -A -t 10.96.0.99:80 -s rr && ipvsadm -Sn"))
+        .doesNotContain("-A -t " + VIP + ":80")
+        .contains("-A -t 10.96.0.99:80");
 
     await()
         .atMost(SYNC_PERIOD.multipliedBy(2).plusSeconds(5))
