@@ -22,12 +22,21 @@ public record NetlinkOptions(
     int replySlotBytes) {
 
   /**
-   * For IPVS: 256 KiB sends, 2 MiB receive area, 8 MiB kernel receive buffer, 30 s timeout, 4 KiB
-   * reply slots (IPVS messages are a few hundred bytes; one page per dump datagram).
+   * For IPVS: 256 KiB sends, 2 MiB receive area, 8 MiB kernel receive buffer, 30 s timeout, 32 KiB
+   * reply slots. The slots are large for the dump of every virtual server: the kernel fills each
+   * dump datagram by walking its service table from the start and skipping those already sent, so
+   * the walks cost the table's size times the number of datagrams. At 10,000 virtual servers (about
+   * 3 MB) 4 KiB datagrams meant some 750 walks and 170 to 460 ms of CPU in a UML node, 32 KiB ones
+   * about 95 walks and 50 to 80 ms (BENCHMARKS.md, "Where the CPU goes").
    */
   public static NetlinkOptions defaults() {
     return new NetlinkOptions(
-        256 * 1024, 2 * 1024 * 1024, 1024 * 1024, 8 * 1024 * 1024, Duration.ofSeconds(30), 4096);
+        256 * 1024,
+        2 * 1024 * 1024,
+        1024 * 1024,
+        8 * 1024 * 1024,
+        Duration.ofSeconds(30),
+        32 * 1024);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.k8s.ServiceName;
 import java.net.InetAddress;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -172,6 +173,11 @@ final class DesiredIndex {
   Optional<ServiceName> owner(VirtualServerKey key) {
     var c = claims.get(key);
     return c == null || c.isEmpty() ? Optional.empty() : Optional.of(c.keySet().iterator().next());
+  }
+
+  /** The keys of every desired virtual server, without building them (a view). */
+  Set<VirtualServerKey> virtualServerKeys() {
+    return Collections.unmodifiableSet(claims.keySet());
   }
 
   List<DesiredVirtualServer> virtualServers() {

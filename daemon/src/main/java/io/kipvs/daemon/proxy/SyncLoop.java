@@ -359,15 +359,18 @@ final class SyncLoop {
 
   /** The desired virtual servers in the scope of this resync's plan. */
   private List<DesiredVirtualServer> scopeDesired(KernelRead read, boolean thorough) {
-    List<DesiredVirtualServer> all = index.virtualServers();
     if (thorough) {
-      return all;
+      return index.virtualServers();
     }
+    // A light resync plans a tenth of the table: look up only those, and the few desired virtual
+    // servers the kernel lacks, rather than listing every desired one.
     List<DesiredVirtualServer> out = new ArrayList<>();
-    for (DesiredVirtualServer d : all) {
-      VirtualServerKey key = d.server().key();
-      if (read.scope().contains(key) || !read.inKernel().contains(key)) {
-        out.add(d);
+    for (VirtualServerKey key : read.scope()) {
+      index.virtualServer(key).ifPresent(out::add);
+    }
+    for (VirtualServerKey key : index.virtualServerKeys()) {
+      if (!read.inKernel().contains(key) && !read.scope().contains(key)) {
+        index.virtualServer(key).ifPresent(out::add);
       }
     }
     return out;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Our client against ipvsadm in one node, 10,000 TCP services x 10 masquerade real servers: writing
  * from empty (our apply, then ipvsadm -R after a flush) and reading all of it (our dumpAll, ipvsadm
  * -Sn). Prints figures and ratios; asserts only that the work was done. Run with {@code
- * -Dkipvs.bench=true} (about 3 minutes).
+ * -Dkipvs.bench=true} (about 3 minutes). {@link #resyncReads} times the reads of a light resync.
  */
 @EnabledIfSystemProperty(named = "kipvs.bench", matches = "true")
 class IpvsBenchmarkNodeTest {
@@ -44,6 +44,35 @@ class IpvsBenchmarkNodeTest {
             "s=$(date +%s%N); " + command + "; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))",
             Duration.ofMinutes(10));
     return Long.parseLong(out.strip()) / 1000.0;
+  }
+
+  /**
+   * The reads of a light resync at this scale, in one JVM and interleaved so that a loaded machine
+   * skews both sides alike: the dump of every virtual server with 4 KiB dump datagrams (the old
+   * size, the reference) and with the client's default, the real servers of a tenth of them, and
+   * the legacy iptables summaries (BENCHMARKS.md, "Where the CPU goes"). Prints each read.
+   */
+  @Test
+  void resyncReads() throws Exception {
+    Node node = testbed.startNode(NodeOptions.named("nlresync").withMemory("2G"));
+    String rules = Node.OUTPUT_DIR_IN_NODE + "/bench-rules.txt";
+    Map<String, String> write =
+        probe(node, "bench-write", String.valueOf(SERVICES), String.valueOf(REALS), rules);
+    assertThat(write.get("failures")).isEqualTo("0");
+    // The legacy tables exist once something used them, as on a node running kipvs.
+    node.run("iptables -t nat -S >/dev/null; iptables -S >/dev/null");
+    node.run("ip6tables -t nat -S >/dev/null; ip6tables -S >/dev/null || true");
+    JavaProcess jvm =
+        node.startJava(
+            List.of("-Xmx512m"),
+            io.kipvs.ipvs.ResyncReadProbe.class.getName(),
+            List.of(Node.OUTPUT_DIR_IN_NODE + "/resync-reads.txt", "5"));
+    assertThat(jvm.awaitExit(Duration.ofMinutes(10))).as(jvm.log()).isZero();
+    String report = Files.readString(node.outputDir().resolve("resync-reads.txt"));
+    System.out.printf(
+        "Reads of a light resync, %d services x %d real servers, one UML node:%n%s",
+        SERVICES, REALS, report.indent(2));
+    assertThat(report).contains("virtual servers, 32 KiB slots (" + SERVICES + ")");
   }
 
   @Test

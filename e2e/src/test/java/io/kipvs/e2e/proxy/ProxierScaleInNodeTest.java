@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * full sync and a one-service incremental sync, beside {@code ipvsadm -Sn} (reading the same table)
  * as the reference of this run. Asserts only counts: the idle resync writes nothing, the
  * incremental sync writes one operation. Size with -Dkipvs.scale.services (default 10000) and
- * -Dkipvs.scale.endpoints (default 10).
+ * -Dkipvs.scale.endpoints (default 10); -Dkipvs.scale.resyncs (default 1) idle resyncs are printed
+ * (more give a steadier figure), -Dkipvs.scale.period (default 60 s) apart.
  */
 class ProxierScaleInNodeTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
@@ -29,7 +30,8 @@ class ProxierScaleInNodeTest {
   void idleResyncWritesNothingAndOneChangeWritesOne() {
     int services = Integer.getInteger("kipvs.scale.services", 10_000);
     int endpoints = Integer.getInteger("kipvs.scale.endpoints", 10);
-    int period = 60;
+    int period = Integer.getInteger("kipvs.scale.period", 60);
+    int resyncs = Integer.getInteger("kipvs.scale.resyncs", 1);
     Node node = testbed.startNode("scale1");
     // Endpoints are addresses without pods: routed into a dummy link so the kernel takes them.
     node.run(
@@ -50,6 +52,14 @@ class ProxierScaleInNodeTest {
     long[] after = cpuTicks(node, p);
     String firstPhases = awaitNth(p, "Full sync phases", 1, Duration.ofSeconds(10));
     String idlePhases = awaitNth(p, "Full sync phases", 2, Duration.ofSeconds(10));
+    StringBuilder later = new StringBuilder();
+    for (int n = 3; n <= resyncs + 1; n++) {
+      String took = awaitNth(p, "Full sync took", n, limit.plusSeconds(period));
+      assertThat(ops(took)).as("idle resync writes").isZero();
+      String phases = awaitNth(p, "Full sync phases", n, Duration.ofSeconds(10));
+      later.append("[scale]     ").append(phases.substring(phases.indexOf("Full sync phases")));
+      later.append('\n');
+    }
     long start = System.nanoTime();
     String table = node.run("ipvsadm -Sn | wc -l", Duration.ofMinutes(5));
     long ipvsadmMillis = (System.nanoTime() - start) / 1_000_000;
@@ -63,6 +73,7 @@ class ProxierScaleInNodeTest {
             + "[scale]   idle full sync:  %s%n"
             + "[scale]     CPU over the period holding it: process %d ms, child processes %d ms%n"
             + "[scale]     %s%n"
+            + "%s"
             + "[scale]   one-service sync: %s%n"
             + "[scale]   reference, ipvsadm -Sn of the same table: %d ms%n",
         services,
@@ -74,6 +85,7 @@ class ProxierScaleInNodeTest {
         (after[0] - before[0]) * 1000 / after[2],
         (after[1] - before[1]) * 1000 / after[2],
         idlePhases.substring(idlePhases.indexOf("Full sync phases")),
+        later,
         brief(incremental),
         ipvsadmMillis);
     assertThat(ops(first)).isEqualTo(services * (1L + endpoints));
