@@ -46,6 +46,11 @@ final class KernelModules {
           "ip_set_hash_net",
           "ip_set_bitmap_port",
           "ip_tables",
+          // Debian's kernels (this one too) ask for bpfilter on every IPv4 iptables get/set
+          // socket option until it is loaded, as a real node's first iptables command loads it.
+          // A node cannot load it on demand (its modules are under /run/mods), so without it
+          // each of those calls waited ~0.5 s for a failing modprobe.
+          "bpfilter",
           "iptable_nat",
           "iptable_filter",
           "iptable_mangle",
