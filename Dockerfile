@@ -12,7 +12,9 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
 RUN mvn -B -q package -DskipTests -Dspotless.check.skip=true -pl daemon -am \
- && cp daemon/target/daemon-*-all.jar /kipvs.jar
+ && cp daemon/target/daemon-*-all.jar /kipvs.jar \
+ && mkdir /jffi && cd /jffi && jar xf /kipvs.jar jni \
+ && find jni -mindepth 1 -maxdepth 1 ! -name '*-Linux' -exec rm -rf {} +
 
 # --- runtime stage ---
 FROM eclipse-temurin:17-jre-jammy
@@ -21,10 +23,19 @@ RUN apt-get update \
       ipset iptables conntrack kmod ipvsadm \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /kipvs.jar /opt/kipvs/kipvs.jar
+# jffi's native library, taken out of the jar once: jffi would otherwise write it to a temporary
+# file at every start (daemon/README.md, "JVM options").
+COPY --from=build /jffi/jni /opt/kipvs/jni
 COPY daemon/src/main/resources/io/kipvs/daemon/jvm.options /opt/kipvs/jvm.options
+COPY daemon/src/main/resources/io/kipvs/daemon/classes.lst /opt/kipvs/classes.lst
+# Class-data sharing (daemon/README.md, "JVM options"): the classes kipvs loads until its first
+# sync, parsed and verified once here, for this JRE and this jar (the JVM checks both at start).
+RUN java -Xshare:dump -XX:SharedClassListFile=/opt/kipvs/classes.lst \
+      -XX:SharedArchiveFile=/opt/kipvs/kipvs.jsa $(grep -v "^#" /opt/kipvs/jvm.options) \
+      -cp /opt/kipvs/kipvs.jar
 # exec keeps java as PID 1's direct replacement, so SIGTERM reaches it and the JVM's shutdown
 # hook stops kipvs cleanly (leaving every rule in place).
-RUN printf '#!/bin/sh\nexec java $(grep -v "^#" /opt/kipvs/jvm.options) ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
+RUN printf '#!/bin/sh\nexec java $(grep -v "^#" /opt/kipvs/jvm.options) -XX:SharedArchiveFile=/opt/kipvs/kipvs.jsa -Djffi.boot.library.path=/opt/kipvs/jni ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
       > /usr/local/bin/kipvs \
  && chmod 0755 /usr/local/bin/kipvs \
  && ln -s /usr/local/bin/kipvs /usr/local/bin/kube-proxy

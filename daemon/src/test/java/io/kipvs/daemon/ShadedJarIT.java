@@ -43,6 +43,46 @@ class ShadedJarIT {
   }
 
   /**
+   * The image's recipe for class-data sharing (Dockerfile): the archive dumped from classes.lst
+   * with {@code -cp} the jar is the one {@code java -jar} maps; with {@code -Xshare:on} the JVM
+   * would rather fail than start without it.
+   */
+  @Test
+  void theArchiveMadeFromTheClassListHoldsTheDaemonsClasses() throws Exception {
+    Path jar = Path.of(System.getProperty("kipvs.jar"));
+    Path list = dir.resolve("classes.lst");
+    try (var in = Main.class.getResourceAsStream("classes.lst")) {
+      java.nio.file.Files.copy(in, list);
+    }
+    Path archive = dir.resolve("kipvs.jsa");
+    ProcessOutcome dump =
+        ProcessOutcome.runJava(
+            dir,
+            List.of(
+                "-Xshare:dump",
+                "-XX:SharedClassListFile=" + list,
+                "-XX:SharedArchiveFile=" + archive,
+                "-cp",
+                jar.toString()));
+    assertThat(dump.exitCode()).as(dump.out() + dump.err()).isZero();
+
+    ProcessOutcome outcome =
+        ProcessOutcome.runJava(
+            dir,
+            List.of(
+                "-Xshare:on",
+                "-XX:SharedArchiveFile=" + archive,
+                "-Xlog:class+load=info",
+                "-jar",
+                jar.toString(),
+                "--version"));
+    assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+    assertThat(outcome.out())
+        .contains("io.kipvs.daemon.Main source: shared objects file")
+        .contains("io.kipvs.daemon.config.CommandLineParser source: shared objects file");
+  }
+
+  /**
    * Logging goes through our logback.xml inside the jar, to stderr. --init-only with every
    * conntrack setting at 0 touches no kernel file, so this is safe on any machine.
    */

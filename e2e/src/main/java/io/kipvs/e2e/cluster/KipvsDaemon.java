@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,26 @@ public final class KipvsDaemon {
 
   /** Starts the daemon (again) with the same flags. */
   public synchronized void restart() {
-    process = node.startJava(jvmOptions(), MAIN_CLASS, args);
+    process = startJava(node, List.of(), args);
+  }
+
+  /**
+   * Starts the daemon's JVM as the image's entry script does: the options kipvs ships with, the
+   * class-data sharing archive (made once per test run, {@link DaemonClassPath}), then {@code
+   * extraJvmOptions}, from jars only.
+   */
+  public static JavaProcess startJava(Node node, List<String> extraJvmOptions, List<String> args) {
+    DaemonClassPath shipped = Shipped.CLASS_PATH;
+    List<String> jvm = new ArrayList<>(jvmOptions());
+    jvm.addAll(shipped.jvmOptions());
+    jvm.addAll(extraJvmOptions);
+    return node.startJava(jvm, shipped.classPath(), MAIN_CLASS, args);
+  }
+
+  /** Made on first use: one jar and one archive for every daemon this test JVM starts. */
+  private static final class Shipped {
+    static final DaemonClassPath CLASS_PATH =
+        DaemonClassPath.create(Path.of("target", "kipvs-daemon").toAbsolutePath(), jvmOptions());
   }
 
   /**

@@ -157,6 +157,16 @@ public final class Node {
    * JVM's class path ({@code java.class.path}) and {@code java} binary ({@code java.home}).
    */
   public JavaProcess startJava(List<String> jvmOptions, String mainClass, List<String> args) {
+    return startJava(jvmOptions, System.getProperty("java.class.path"), mainClass, args);
+  }
+
+  /**
+   * Starts {@code java jvmOptions -cp classPath mainClass args} in the background inside the node,
+   * with this JVM's {@code java} binary ({@code java.home}); the class path's entries must be host
+   * paths (the node reads the host's file system).
+   */
+  public JavaProcess startJava(
+      List<String> jvmOptions, String classPath, String mainClass, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // The caller's choice of collector replaces the kit's (the JVM refuses two).
@@ -166,7 +176,7 @@ public final class Node {
         .forEach(command::add);
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath);
     command.add(mainClass);
     command.addAll(args);
     String id = "java-" + javaCounter.incrementAndGet();

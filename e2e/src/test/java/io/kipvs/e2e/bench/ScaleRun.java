@@ -54,7 +54,8 @@ final class ScaleRun {
           "%,d services x %d endpoints created in the API server in %d ms",
           services, settings.endpoints(), populate.toMillis());
 
-      List<String> jvm = new ArrayList<>(KipvsDaemon.jvmOptions());
+      // After the options kipvs ships with (a later -Xmx wins).
+      List<String> jvm = new ArrayList<>();
       settings.daemonXmx().ifPresent(x -> jvm.add("-Xmx" + x));
       jvm.addAll(settings.daemonJvmOptions());
       if (settings.jfr()) {
@@ -68,7 +69,7 @@ final class ScaleRun {
       List<String> args =
           KipvsDaemon.daemonSetArgs(node, api, "--ipvs-sync-period=" + settings.syncPeriod());
       Instant start = Instant.now();
-      JavaProcess daemon = node.startJava(jvm, KipvsDaemon.MAIN_CLASS, args);
+      JavaProcess daemon = KipvsDaemon.startJava(node, jvm, args);
       try {
         String done = daemon.awaitLogLine(FULL_SYNC.pattern(), LONG);
         Matcher m = FULL_SYNC.matcher(done);
