@@ -26,6 +26,19 @@ class IpvsBenchmarkNodeTest {
   private static final int SERVICES = Integer.getInteger("kipvs.bench.services", 10_000);
   private static final int REALS = 10;
 
+  private static final String RULES = Node.OUTPUT_DIR_IN_NODE + "/bench-rules.txt";
+
+  /**
+   * Writes the benchmark's table (SERVICES x REALS) with our client, its rules saved to {@link
+   * #RULES} as {@code ipvsadm -R} reads them; returns the probe's report.
+   */
+  private static Map<String, String> writeTable(Node node) throws Exception {
+    Map<String, String> write =
+        probe(node, "bench-write", String.valueOf(SERVICES), String.valueOf(REALS), RULES);
+    assertThat(write.get("failures")).isEqualTo("0");
+    return write;
+  }
+
   private static Map<String, String> probe(Node node, String... args) throws Exception {
     String file = "bench-" + args[0] + ".txt";
     List<String> all = new java.util.ArrayList<>();
@@ -55,10 +68,7 @@ class IpvsBenchmarkNodeTest {
   @Test
   void resyncReads() throws Exception {
     Node node = testbed.startNode(NodeOptions.named("nlresync").withMemory("2G"));
-    String rules = Node.OUTPUT_DIR_IN_NODE + "/bench-rules.txt";
-    Map<String, String> write =
-        probe(node, "bench-write", String.valueOf(SERVICES), String.valueOf(REALS), rules);
-    assertThat(write.get("failures")).isEqualTo("0");
+    writeTable(node);
     // The legacy tables exist once something used them, as on a node running kipvs.
     node.run("iptables -t nat -S >/dev/null; iptables -S >/dev/null");
     node.run("ip6tables -t nat -S >/dev/null; ip6tables -S >/dev/null || true");
@@ -78,14 +88,10 @@ class IpvsBenchmarkNodeTest {
   @Test
   void writeAndReadAgainstIpvsadm() throws Exception {
     Node node = testbed.startNode(NodeOptions.named("nlbench").withMemory("2G"));
-    String rules = Node.OUTPUT_DIR_IN_NODE + "/bench-rules.txt";
-
-    Map<String, String> write =
-        probe(node, "bench-write", String.valueOf(SERVICES), String.valueOf(REALS), rules);
-    assertThat(write.get("failures")).isEqualTo("0");
+    Map<String, String> write = writeTable(node);
     double ourWrite = Double.parseDouble(write.get("write_seconds"));
     node.run("ipvsadm -C");
-    double ipvsadmWrite = timed(node, "ipvsadm -R < " + rules);
+    double ipvsadmWrite = timed(node, "ipvsadm -R < " + RULES);
     assertThat(node.run("ipvsadm -Ln | grep -c -- '->' || true").strip())
         .isEqualTo(String.valueOf(SERVICES * REALS + 1));
 
