@@ -182,7 +182,7 @@ final class ScaleRun {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (true) {
       Long at = committed.get(slice);
-      if (at != null && at >= micros(write)) {
+      if (at != null && at >= HostClockServer.epochMicros(write)) {
         return at;
       }
       if (System.nanoTime() > deadline) {
@@ -198,14 +198,10 @@ final class ScaleRun {
     for (String line : lines(daemon, FULL_SYNC)) {
       Matcher m = FULL_SYNC.matcher(line);
       m.find();
-      long end = micros(timeOf(line));
+      long end = HostClockServer.epochMicros(timeOf(line));
       intervals.add(new long[] {end - Long.parseLong(m.group(1)) * 1000 - 1000, end + 1000});
     }
     return intervals;
-  }
-
-  private static long micros(Instant t) {
-    return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
   }
 
   /**
@@ -260,7 +256,7 @@ final class ScaleRun {
         cluster.replaceLastEndpoint(targets.get(k), BenchCluster.replacementIp(k), write);
         api.add((System.nanoTime() - call) / 1000);
         String seen = awaitInFile(seenFile, "seen " + k + " ", Duration.ofSeconds(120), probe);
-        long readMicros = micros(Instant.now());
+        long readMicros = HostClockServer.epochMicros(Instant.now());
         // Both ends on the host's clock: the probe's sighting, moved by how far the node's clock
         // was from the host's right after it (measured over slirp, NTP-style, within half the
         // round trip). The node's clock was seen tens of milliseconds off on a loaded machine.
@@ -270,8 +266,8 @@ final class ScaleRun {
         clockOffsets.add(-hostMinusNode);
         roundTrips.add(Long.parseLong(f[4]));
         reportDelays.add(readMicros - seenMicros);
-        micros.add(seenMicros - micros(write));
-        windows.add(new long[] {micros(write), seenMicros});
+        micros.add(seenMicros - HostClockServer.epochMicros(write));
+        windows.add(new long[] {HostClockServer.epochMicros(write), seenMicros});
         fromCommit.add(
             seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
         // A pause between changes, so that each is one sync, as spaced-out changes are.
