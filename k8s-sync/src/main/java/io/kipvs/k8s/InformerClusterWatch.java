@@ -28,6 +28,15 @@ import org.slf4j.LoggerFactory;
 final class InformerClusterWatch implements ClusterWatch {
   private static final Logger LOG = LoggerFactory.getLogger(InformerClusterWatch.class);
 
+  /**
+   * Services and slices are listed in pages of this many, as client-go's pager does: the informer
+   * hands each page to the tracker before it asks for the next, so the client holds one page of
+   * parsed objects instead of the whole list (at 10,000 services, 20,000 objects at once doubled
+   * the heap the first list needed; BENCHMARKS.md). An API server that ignores the limit sends
+   * everything at once, as before.
+   */
+  static final long LIST_PAGE = 500;
+
   /** Objects with this label belong to another service proxy. */
   static final String SERVICE_PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name";
 
@@ -71,6 +80,7 @@ final class InformerClusterWatch implements ClusterWatch {
                 .inAnyNamespace()
                 .withoutLabel(SERVICE_PROXY_NAME_LABEL)
                 .withoutLabel(HEADLESS_LABEL)
+                .withLimit(LIST_PAGE)
                 .runnableInformer(0),
             new TrackingItemStore<>(
                 "Service", Service::new, tracker::upsertService, tracker::deleteService));
@@ -83,6 +93,7 @@ final class InformerClusterWatch implements ClusterWatch {
                 .inAnyNamespace()
                 .withoutLabel(SERVICE_PROXY_NAME_LABEL)
                 .withoutLabel(HEADLESS_LABEL)
+                .withLimit(LIST_PAGE)
                 .runnableInformer(0),
             new TrackingItemStore<>(
                 "EndpointSlice", EndpointSlice::new, tracker::upsertSlice, tracker::deleteSlice));

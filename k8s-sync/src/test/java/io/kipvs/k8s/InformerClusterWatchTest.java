@@ -16,7 +16,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -266,6 +269,24 @@ class InformerClusterWatchTest {
     } finally {
       fresh.close();
     }
+  }
+
+  @Test
+  void servicesAndSlicesAreListedInPages() throws InterruptedException {
+    List<String> lists = new ArrayList<>();
+    for (RecordedRequest r = server.takeRequest(5, TimeUnit.SECONDS);
+        r != null && lists.size() < 2;
+        r = server.takeRequest(5, TimeUnit.SECONDS)) {
+      String path = r.getPath();
+      if (!path.contains("watch=true")
+          && (path.startsWith("/api/v1/services")
+              || path.startsWith("/apis/discovery.k8s.io/v1/endpointslices"))) {
+        lists.add(path);
+      }
+    }
+    assertThat(lists)
+        .hasSize(2)
+        .allSatisfy(p -> assertThat(p).contains("limit=" + InformerClusterWatch.LIST_PAGE));
   }
 
   private void create(Service s) {

@@ -31,11 +31,40 @@ import okio.ByteString;
  * than any the server had handed out by then, so newer than N. Only ADDED is ever dropped: a
  * DELETED carries the deleted object's last state, whose version can be N or older.
  *
+ * <p>Lists with a {@code limit} come in pages, as from a real API server ({@link ListPages}).
+ *
  * <p>Like fabric8's, this server keeps no history: a watch from a version older than some change
  * gets the current state of what changed, and no DELETED for objects deleted before it opened.
  */
 final class ResumingCrudDispatcher extends KubernetesCrudDispatcher {
   private static final String ADDED = "ADDED";
+
+  private final ListPages pages = new ListPages();
+
+  /**
+   * A list with {@code limit} comes in pages ({@link ListPages}); fabric8's dispatcher ignores
+   * {@code limit} and sends every item at once.
+   */
+  @Override
+  public MockResponse handleGet(String path) {
+    HttpUrl url = HttpUrl.get("http://api" + path);
+    String limit = url.queryParameter("limit");
+    int pageSize;
+    try {
+      pageSize = limit == null ? 0 : Integer.parseInt(limit);
+    } catch (NumberFormatException e) {
+      return badRequest("list " + path + ": limit " + limit + " is not a number");
+    }
+    String token = url.queryParameter("continue");
+    if (token != null && !token.isEmpty()) {
+      return pages.next(token, pageSize > 0 ? pageSize : Integer.MAX_VALUE);
+    }
+    MockResponse whole = super.handleGet(path);
+    if (pageSize <= 0 || !whole.getStatus().contains(" 200") || whole.getBody() == null) {
+      return whole;
+    }
+    return pages.first(whole.getBody().readUtf8(), pageSize);
+  }
 
   @Override
   public MockResponse handleWatch(String path) {

@@ -250,6 +250,9 @@ final class ScaleRun {
       List<Long> clockOffsets = new ArrayList<>();
       List<Long> roundTrips = new ArrayList<>();
       List<Long> reportDelays = new ArrayList<>();
+      // Each change in order, so that a tail can be set against the daemon's log.
+      List<String> record = new ArrayList<>();
+      record.add("# k write_epoch_us from_write_us from_watch_event_us api_call_us");
       for (int k = 0; k < changes; k++) {
         Instant write = Instant.now();
         long call = System.nanoTime();
@@ -268,14 +271,26 @@ final class ScaleRun {
         reportDelays.add(readMicros - seenMicros);
         micros.add(seenMicros - HostClockServer.epochMicros(write));
         windows.add(new long[] {HostClockServer.epochMicros(write), seenMicros});
-        fromCommit.add(
-            seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write));
+        long fromEvent =
+            seenMicros - awaitCommit(committed, BenchCluster.name(targets.get(k)), write);
+        fromCommit.add(fromEvent);
+        record.add(
+            k
+                + " "
+                + HostClockServer.epochMicros(write)
+                + " "
+                + micros.get(micros.size() - 1)
+                + " "
+                + fromEvent
+                + " "
+                + api.get(api.size() - 1));
         // A pause between changes, so that each is one sync, as spaced-out changes are.
         Thread.sleep(20);
       }
       String cpu = awaitInFile(seenFile, "cpu ", Duration.ofSeconds(60), probe);
       probe.awaitExit(Duration.ofSeconds(60));
       watch.close();
+      Files.write(node.outputDir().resolve("changes-" + services), record);
       Collections.sort(fromCommit);
       PromText after = metrics();
       ScaleResult.Programming programming =

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ServiceList;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -167,6 +168,60 @@ class ApiServerTest {
         informer.close();
       }
     }
+  }
+
+  @Test
+  void aListWithALimitComesInPagesOfTheListAsItStoodAtItsFirstPage() throws Exception {
+    try (ApiServer api = ApiServer.start()) {
+      Workloads k8s = new Workloads(api::client);
+      for (int i = 0; i < 5; i++) {
+        k8s.clusterIpService("listed-" + i, "10.96.0." + (i + 1), 80);
+      }
+      var services = api.client().services().inNamespace(Workloads.NAMESPACE);
+      ServiceList first = services.list(new ListOptionsBuilder().withLimit(2L).build());
+      assertThat(first.getItems()).hasSize(2);
+      assertThat(first.getMetadata().getRemainingItemCount()).isEqualTo(3L);
+      List<String> names = new ArrayList<>(names(first));
+      // Written between pages: not in this list, which reads as of its first page.
+      k8s.clusterIpService("after-first-page", "10.96.0.9", 80);
+      String next = first.getMetadata().getContinue();
+      String[] lastToken = {next};
+      int pages = 1;
+      while (next != null && !next.isEmpty()) {
+        ServiceList page =
+            services.list(new ListOptionsBuilder().withLimit(2L).withContinue(next).build());
+        assertThat(page.getItems()).hasSizeLessThanOrEqualTo(2);
+        names.addAll(names(page));
+        lastToken[0] = next;
+        next = page.getMetadata().getContinue();
+        pages++;
+      }
+      assertThat(pages).isEqualTo(3);
+      assertThat(names)
+          .containsExactlyInAnyOrder("listed-0", "listed-1", "listed-2", "listed-3", "listed-4");
+      assertThat(services.list().getItems()).hasSize(6);
+
+      // The list's pages are gone once its last one was read, as a compacted token's are.
+      assertThatThrownBy(
+              () ->
+                  services.list(
+                      new ListOptionsBuilder().withLimit(2L).withContinue(lastToken[0]).build()))
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(410));
+
+      var informer = api.client().services().inAnyNamespace().withLimit(2L).inform();
+      try {
+        await()
+            .atMost(EVENT_DEADLINE)
+            .untilAsserted(() -> assertThat(informer.getStore().list()).hasSize(6));
+      } finally {
+        informer.close();
+      }
+    }
+  }
+
+  private static List<String> names(ServiceList list) {
+    return list.getItems().stream().map(s -> s.getMetadata().getName()).toList();
   }
 
   private static void label(
