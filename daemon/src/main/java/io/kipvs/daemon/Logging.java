@@ -36,7 +36,7 @@ final class Logging {
     }
   }
 
-  /** Every appender of the root logger (logback.xml's stderr) writes JSON from now on. */
+  /** Every appender of the root logger (LogbackConfigurator's stderr) writes JSON from now on. */
   private static void json() {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.iteratorForAppenders()

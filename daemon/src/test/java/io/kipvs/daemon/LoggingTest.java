@@ -3,6 +3,14 @@ package io.kipvs.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -36,5 +44,20 @@ class LoggingTest {
     assertThat(LoggerFactory.getLogger("io.fabric8.kubernetes").isDebugEnabled()).isTrue();
     Logging.apply(0);
     assertThat(LoggerFactory.getLogger("io.kipvs.daemon.Daemon").isDebugEnabled()).isFalse();
+  }
+
+  @Test
+  void logbackIsSetUpInCodeWithOneStderrAppender() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
+    root.iteratorForAppenders().forEachRemaining(appenders::add);
+    assertThat(appenders).hasSize(1);
+    ConsoleAppender<ILoggingEvent> stderr = (ConsoleAppender<ILoggingEvent>) appenders.get(0);
+    assertThat(stderr.getName()).isEqualTo(LogbackConfigurator.APPENDER);
+    assertThat(stderr.getTarget()).isEqualTo("System.err");
+    assertThat(((PatternLayoutEncoder) stderr.getEncoder()).getPattern())
+        .isEqualTo(LogbackConfigurator.PATTERN);
+    assertThat(root.getLevel()).isEqualTo(Level.INFO);
   }
 }

@@ -83,8 +83,9 @@ class ShadedJarIT {
   }
 
   /**
-   * Logging goes through our logback.xml inside the jar, to stderr. --init-only with every
-   * conntrack setting at 0 touches no kernel file, so this is safe on any machine.
+   * Logging goes through our LogbackConfigurator inside the jar (found through META-INF/services),
+   * to stderr. --init-only with every conntrack setting at 0 touches no kernel file, so this is
+   * safe on any machine.
    */
   @Test
   void initOnlyWithNothingToDoLogsAndExits0() throws Exception {
