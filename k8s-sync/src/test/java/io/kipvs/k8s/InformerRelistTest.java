@@ -45,7 +45,8 @@ class InformerRelistTest {
         .withPath(
             "/apis/discovery.k8s.io/v1/endpointslices?labelSelector="
                 + "%21service.kubernetes.io%2Fservice-proxy-name%2C%21service.kubernetes.io%2Fheadless"
-                + "&resourceVersion=0")
+                + "&limit="
+                + InformerClusterWatch.LIST_PAGE)
         .andReturn(403, "forbidden")
         .once();
     try (ClusterWatch watch = ClusterWatch.create(client, NODE)) {
