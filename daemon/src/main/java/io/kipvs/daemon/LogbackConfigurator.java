@@ -44,6 +44,9 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
     root.setLevel(Level.INFO);
     root.addAppender(stderr);
     context.getLogger("io.kipvs").setLevel(Level.INFO);
+    // Jetty (the HTTP servers) logs its version and every start and stop of a port at INFO; kipvs
+    // logs the ports it serves itself.
+    context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

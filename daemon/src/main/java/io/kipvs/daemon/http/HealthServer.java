@@ -1,18 +1,19 @@
 package io.kipvs.daemon.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.kipvs.daemon.config.BindAddress;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Serves /healthz and /livez as kube-proxy does: 200 while the proxier's last sync is recent, 503
@@ -25,12 +26,12 @@ public final class HealthServer implements AutoCloseable {
   // Go's zero time.Time, which kube-proxy reports before its first sync.
   private static final Instant GO_ZERO_TIME = Instant.parse("0001-01-01T00:00:00Z");
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final QuietHttpServer server;
+  private final int port;
 
-  private HealthServer(HttpServer server, ExecutorService executor) {
+  private HealthServer(QuietHttpServer server, int port) {
     this.server = server;
-    this.executor = executor;
+    this.port = port;
   }
 
   /**
@@ -40,41 +41,45 @@ public final class HealthServer implements AutoCloseable {
    */
   public static HealthServer start(BindAddress address, HealthSource health, Clock clock)
       throws IOException {
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(address.address(), address.port()), 16);
-    server.createContext("/healthz", exchange -> respond(exchange, health, clock));
-    server.createContext("/livez", exchange -> respond(exchange, health, clock));
-    ExecutorService executor =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "healthz-http");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.start();
-    return new HealthServer(server, executor);
+    QuietHttpServer server = QuietHttpServer.start("healthz-http", new Probes(health, clock));
+    try {
+      return new HealthServer(
+          server, server.listen(new InetSocketAddress(address.address(), address.port())));
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
   }
 
   /** The port actually bound (useful with port 0). */
   public int port() {
-    return server.getAddress().getPort();
+    return port;
   }
 
-  private static void respond(HttpExchange exchange, HealthSource health, Clock clock)
-      throws IOException {
-    try (exchange) {
-      String path = exchange.getRequestURI().getPath();
+  /** Answers on the selector's thread: it never blocks (the body is written in one piece). */
+  private static final class Probes extends Handler.Abstract.NonBlocking {
+    private final HealthSource health;
+    private final Clock clock;
+
+    Probes(HealthSource health, Clock clock) {
+      this.health = health;
+      this.clock = clock;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      String path = Request.getPathInContext(request);
       if (!path.equals("/healthz") && !path.equals("/livez")) {
-        send(exchange, 404, "text/plain; charset=utf-8", "404 page not found\n");
-        return;
+        send(response, callback, 404, "text/plain; charset=utf-8", "404 page not found\n");
+        return true;
       }
       Instant now = clock.instant();
       boolean healthy = health.healthy(now);
       String lastUpdated = goTime(health.lastUpdated().orElse(GO_ZERO_TIME));
       String body =
           "{\"lastUpdated\": \"" + lastUpdated + "\",\"currentTime\": \"" + goTime(now) + "\"}";
-      send(exchange, healthy ? 200 : 503, "application/json", body);
+      send(response, callback, healthy ? 200 : 503, "application/json", body);
+      return true;
     }
   }
 
@@ -92,24 +97,18 @@ public final class HealthServer implements AutoCloseable {
     return text.append(" +0000 UTC").toString();
   }
 
-  private static void send(HttpExchange exchange, int status, String type, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-    if (!head) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
+  /** The body with its length; a HEAD request gets the headers only (Jetty drops the body). */
+  private static void send(
+      Response response, Callback callback, int status, String type, String body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+    response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
   }
 
   /** Stops at once: probes need no graceful drain. */
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

@@ -1,19 +1,33 @@
 package io.kipvs.daemon.http;
 
 import io.kipvs.daemon.config.BindAddress;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
- * Serves the registry at /metrics (Prometheus text format, or OpenMetrics/protobuf on request)
- * through the Prometheus client's own HTTP server.
+ * Serves the registry at /metrics: the Prometheus client's own scrape handler (text format by
+ * default; OpenMetrics or protobuf as the Accept header asks, {@code name[]} filters, {@code
+ * debug=}, gzip), answering through Jetty. Also /-/healthy, as the client's own server had it.
  */
 public final class MetricsServer implements AutoCloseable {
-  private final HTTPServer server;
+  private static final byte[] HEALTHY = "Exporter is healthy.\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] NOT_FOUND = "404 page not found\n".getBytes(StandardCharsets.UTF_8);
 
-  private MetricsServer(HTTPServer server) {
+  private final QuietHttpServer server;
+  private final int port;
+
+  private MetricsServer(QuietHttpServer server, int port) {
     this.server = server;
+    this.port = port;
   }
 
   /**
@@ -23,17 +37,52 @@ public final class MetricsServer implements AutoCloseable {
    */
   public static MetricsServer start(BindAddress address, PrometheusRegistry registry)
       throws IOException {
-    return new MetricsServer(
-        HTTPServer.builder()
-            .inetAddress(address.address())
-            .port(address.port())
-            .registry(registry)
-            .buildAndStart());
+    QuietHttpServer server =
+        QuietHttpServer.start("metrics-http", new Scrapes(new PrometheusScrapeHandler(registry)));
+    try {
+      return new MetricsServer(
+          server, server.listen(new InetSocketAddress(address.address(), address.port())));
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
   }
 
   /** The port actually bound (useful with port 0). */
   public int port() {
-    return server.getPort();
+    return port;
+  }
+
+  /** Blocking: the scrape handler writes to an output stream. */
+  private static final class Scrapes extends Handler.Abstract {
+    private final PrometheusScrapeHandler scrape;
+
+    Scrapes(PrometheusScrapeHandler scrape) {
+      this.scrape = scrape;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback)
+        throws IOException {
+      String path = Request.getPathInContext(request);
+      if (path.equals("/metrics")) {
+        try (ScrapeExchange exchange = new ScrapeExchange(request, response)) {
+          scrape.handleRequest(exchange);
+        }
+        callback.succeeded();
+      } else if (path.equals("/-/healthy")) {
+        send(response, callback, 200, HEALTHY);
+      } else {
+        send(response, callback, 404, NOT_FOUND);
+      }
+      return true;
+    }
+
+    private static void send(Response response, Callback callback, int status, byte[] body) {
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+      response.write(true, ByteBuffer.wrap(body), callback);
+    }
   }
 
   @Override

@@ -1,18 +1,21 @@
 package io.kipvs.daemon.proxy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.kipvs.daemon.http.QuietHttpServer;
 import io.kipvs.k8s.ServiceName;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +30,10 @@ final class HealthCheckServers implements AutoCloseable {
   /** One service's health check: its port and local endpoint count. */
   record Check(ServiceName service, int localEndpoints) {}
 
-  private final Map<Integer, HttpServer> servers = new HashMap<>();
   private final Map<Integer, Check> checks = new ConcurrentHashMap<>();
-  private final ExecutorService executor =
-      Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "kipvs-healthcheck-nodeport");
-            t.setDaemon(true);
-            return t;
-          });
+  // The ports listened on; one server for all of them (one pool, one selector thread per port).
+  private final Set<Integer> ports = new HashSet<>();
+  private QuietHttpServer server;
   private final String bindAddress;
   private final BooleanSupplier proxyHealthy;
 
@@ -51,27 +48,27 @@ final class HealthCheckServers implements AutoCloseable {
 
   /** Makes the servers match: opens new ports, closes dropped ones, updates counts. */
   synchronized void update(Map<Integer, Check> wanted) {
-    for (var it = servers.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      if (!wanted.containsKey(e.getKey())) {
-        e.getValue().stop(0);
-        checks.remove(e.getKey());
+    for (var it = ports.iterator(); it.hasNext(); ) {
+      int port = it.next();
+      if (!wanted.containsKey(port)) {
+        server.close(port);
+        checks.remove(port);
         it.remove();
-        LOG.info("Closed health check node port {}", e.getKey());
+        LOG.info("Closed health check node port {}", port);
       }
     }
     checks.putAll(wanted);
     for (var e : wanted.entrySet()) {
       int port = e.getKey();
-      if (servers.containsKey(port)) {
+      if (ports.contains(port)) {
         continue;
       }
       try {
-        HttpServer server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
-        server.createContext("/", exchange -> respond(exchange, port));
-        server.setExecutor(executor);
-        server.start();
-        servers.put(port, server);
+        if (server == null) {
+          server = QuietHttpServer.start("kipvs-healthcheck-nodeport", new Checks());
+        }
+        server.listen(new InetSocketAddress(bindAddress, port));
+        ports.add(port);
         LOG.info("Serving health check node port {} for {}", port, e.getValue().service());
       } catch (IOException ex) {
         // Upstream logs and retries on the next sync: another process may hold the port.
@@ -97,37 +94,39 @@ final class HealthCheckServers implements AutoCloseable {
         + "}";
   }
 
-  private void respond(HttpExchange exchange, int port) throws IOException {
-    Check check = checks.get(port);
-    try (exchange) {
+  /** Answers on the selector's thread: it never blocks (the body is written in one piece). */
+  private final class Checks extends Handler.Abstract.NonBlocking {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      Check check = checks.get(Request.getLocalPort(request));
       if (check == null) {
-        exchange.sendResponseHeaders(404, -1);
-        return;
+        response.setStatus(404);
+        response.write(true, null, callback);
+        return true;
       }
       boolean healthy = proxyHealthy.getAsBoolean();
       byte[] bytes = body(check, healthy).getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-      exchange
-          .getResponseHeaders()
-          .set("X-Load-Balancing-Endpoint-Weight", Integer.toString(check.localEndpoints()));
-      exchange.sendResponseHeaders(check.localEndpoints() > 0 && healthy ? 200 : 503, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
+      response.setStatus(check.localEndpoints() > 0 && healthy ? 200 : 503);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put("X-Content-Type-Options", "nosniff");
+      response
+          .getHeaders()
+          .put("X-Load-Balancing-Endpoint-Weight", Integer.toString(check.localEndpoints()));
+      response.write(true, ByteBuffer.wrap(bytes), callback);
+      return true;
     }
   }
 
   synchronized int portCount() {
-    return servers.size();
+    return ports.size();
   }
 
   @Override
   public synchronized void close() {
-    for (HttpServer s : servers.values()) {
-      s.stop(0);
+    if (server != null) {
+      server.close();
+      server = null;
     }
-    servers.clear();
-    executor.shutdownNow();
+    ports.clear();
   }
 }

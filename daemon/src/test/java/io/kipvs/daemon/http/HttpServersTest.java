@@ -6,17 +6,23 @@ import io.kipvs.daemon.config.BindAddress;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
 /** Real servers on 127.0.0.1 with ephemeral ports, queried over HTTP. */
@@ -78,7 +84,34 @@ class HttpServersTest {
       health.last.set(Optional.of(NOW.minusSeconds(600)));
       assertThat(get(server.port(), "/healthz").statusCode()).isEqualTo(503);
       assertThat(get(server.port(), "/livez").statusCode()).isEqualTo(503);
-      assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
+      HttpResponse<String> other = get(server.port(), "/other");
+      assertThat(other.statusCode()).isEqualTo(404);
+      assertThat(other.body()).isEqualTo("404 page not found\n");
+    }
+  }
+
+  @Test
+  void healthzAnswersAsKubeProxyWithHeadersOnlyToHead() throws Exception {
+    SettableHealth health = new SettableHealth();
+    health.last.set(Optional.of(NOW.minusSeconds(5)));
+    try (HealthServer server =
+        HealthServer.start(ephemeral(), health, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      HttpResponse<String> get = get(server.port(), "/healthz");
+      assertThat(get.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      assertThat(get.headers().firstValue("Content-Length"))
+          .contains(Integer.toString(get.body().length()));
+      assertThat(get.headers().firstValue("Server")).isEmpty();
+
+      HttpResponse<String> head =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/livez"))
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(head.body()).isEmpty();
     }
   }
 
@@ -111,6 +144,129 @@ class HttpServersTest {
           .contains("# TYPE kubeproxy_sync_proxy_rules_iptables_total counter")
           .contains("kubeproxy_sync_proxy_rules_iptables_total 3.0")
           .contains("jvm_memory_used_bytes");
+      assertThat(response.headers().firstValue("Server")).isEmpty();
+    }
+  }
+
+  @Test
+  void metricsNegotiatesTheFormatAndFiltersAsThePrometheusClientDoes() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    Counter.builder().name("kipvs_a_total").help("a").register(registry).inc();
+    Counter.builder().name("kipvs_b_total").help("b").register(registry).inc(2);
+    try (MetricsServer server = MetricsServer.start(ephemeral(), registry)) {
+      URI metrics = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+      HttpResponse<String> open =
+          http.send(
+              HttpRequest.newBuilder(metrics)
+                  .header(
+                      "Accept",
+                      "application/openmetrics-text; version=1.0.0; charset=utf-8,"
+                          + " text/plain;q=0.5")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(open.statusCode()).isEqualTo(200);
+      assertThat(open.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("application/openmetrics-text; version=1.0.0");
+      assertThat(open.body()).contains("kipvs_a_total 1.0").endsWith("# EOF\n");
+
+      HttpResponse<String> filtered = get(server.port(), "/metrics?name[]=kipvs_b_total");
+      assertThat(filtered.body()).contains("kipvs_b_total 2.0").doesNotContain("kipvs_a_total");
+
+      HttpResponse<byte[]> gzip =
+          http.send(
+              HttpRequest.newBuilder(metrics).header("Accept-Encoding", "gzip").build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(gzip.headers().firstValue("Content-Encoding")).contains("gzip");
+      try (var in = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+            .contains("kipvs_b_total 2.0");
+      }
+
+      HttpResponse<String> head =
+          http.send(
+              HttpRequest.newBuilder(metrics)
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("text/plain; version=0.0.4");
+      assertThat(head.body()).isEmpty();
+
+      assertThat(get(server.port(), "/-/healthy").body()).isEqualTo("Exporter is healthy.\n");
+      assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * In a UML node every thread wake-up costs milliseconds of CPU: an idle server must have no
+   * thread waiting on a timer (the JDK's server had its dispatcher in select(1000) and a timer
+   * thread). After requests, on connections that then closed, the same holds for every thread but
+   * the one that times connections out: it may wait once more for the closed connections' deadline.
+   */
+  @Test
+  void idleServersHaveNoThreadWaitingOnATimer() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    try (MetricsServer metrics = MetricsServer.start(ephemeral(), registry);
+        HealthServer health =
+            HealthServer.start(ephemeral(), new SettableHealth(), Clock.systemUTC())) {
+      Map<String, Thread.State> fresh = awaitNoTimedWait("");
+      // Per server: the selector and the pool's other thread.
+      assertThat(fresh).as("%s", fresh).hasSize(4);
+
+      assertThat(getAndClose(metrics.port(), "/metrics")).startsWith("HTTP/1.1 200");
+      assertThat(getAndClose(health.port(), "/healthz")).startsWith("HTTP/1.1 503");
+      Map<String, Thread.State> used = awaitNoTimedWait("-timeouts-");
+      assertThat(used).as("%s", used).hasSize(6);
+    }
+  }
+
+  /**
+   * Polls until 10 samples in a row (50 ms apart) show no thread of the servers, other than those
+   * whose name contains {@code except} (when not empty), in a timed wait; their states then.
+   */
+  private static Map<String, Thread.State> awaitNoTimedWait(String except) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    int quietSamples = 0;
+    Map<String, Thread.State> states = Map.of();
+    while (quietSamples < 10) {
+      states = serverThreadStates();
+      boolean timed =
+          states.entrySet().stream()
+              .anyMatch(
+                  e ->
+                      e.getValue() == Thread.State.TIMED_WAITING
+                          && (except.isEmpty() || !e.getKey().contains(except)));
+      quietSamples = timed ? 0 : quietSamples + 1;
+      assertThat(System.nanoTime())
+          .as("threads still waiting on a timer: %s", states)
+          .isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    return states;
+  }
+
+  private static Map<String, Thread.State> serverThreadStates() {
+    Map<String, Thread.State> states = new TreeMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("metrics-http") || t.getName().startsWith("healthz-http")) {
+        states.put(t.getName(), t.getState());
+      }
+    }
+    return states;
+  }
+
+  /** One HTTP/1.1 request on a connection that closes after the response; the whole reply. */
+  private static String getAndClose(int port, String path) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 

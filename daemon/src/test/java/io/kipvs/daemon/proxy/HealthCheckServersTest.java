@@ -60,4 +60,54 @@ class HealthCheckServersTest {
           .isInstanceOf(IOException.class);
     }
   }
+
+  @Test
+  void servesSeveralPortsAndClosesOnlyTheDroppedOnes() throws Exception {
+    int a = freePort();
+    int b = freePort();
+    int c = freePort();
+    ServiceName web = new ServiceName("shop", "web");
+    ServiceName api = new ServiceName("shop", "api");
+    ServiceName db = new ServiceName("shop", "db");
+    try (HealthCheckServers servers = new HealthCheckServers("127.0.0.1", () -> true)) {
+      servers.update(
+          Map.of(
+              a, new HealthCheckServers.Check(web, 1),
+              b, new HealthCheckServers.Check(api, 2),
+              c, new HealthCheckServers.Check(db, 0)));
+      assertThat(servers.portCount()).isEqualTo(3);
+      assertThat(get(a).body()).contains("\"name\":\"web\"");
+      assertThat(get(b).headers().firstValue("X-Load-Balancing-Endpoint-Weight")).contains("2");
+      assertThat(get(c).statusCode()).isEqualTo(503);
+
+      servers.update(Map.of(b, new HealthCheckServers.Check(api, 3)));
+      assertThat(servers.portCount()).isEqualTo(1);
+      assertThat(get(b).body()).contains("\"localEndpoints\":3");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> get(a))
+          .isInstanceOf(IOException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> get(c))
+          .isInstanceOf(IOException.class);
+
+      servers.update(Map.of(a, new HealthCheckServers.Check(web, 1)));
+      assertThat(get(a).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aPortHeldByAnotherProcessIsLoggedAndTheOthersServed() throws Exception {
+    int free = freePort();
+    ServiceName web = new ServiceName("shop", "web");
+    ServiceName api = new ServiceName("shop", "api");
+    try (ServerSocket held = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+        HealthCheckServers servers = new HealthCheckServers("127.0.0.1", () -> true)) {
+      servers.update(
+          Map.of(
+              held.getLocalPort(),
+              new HealthCheckServers.Check(web, 1),
+              free,
+              new HealthCheckServers.Check(api, 1)));
+      assertThat(servers.portCount()).isEqualTo(1);
+      assertThat(get(free).body()).contains("\"name\":\"api\"");
+    }
+  }
 }

@@ -24,8 +24,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * of its first full sync, then over {@code kipvs.idle.periods} idle windows (20 s from the end of
  * one periodic resync) and the resyncs that follow. One daemon per entry of {@code
  * kipvs.idle.variants} (";"-separated extra JVM options; the first starts from an empty node, the
- * others adopt its state); extra daemon flags in {@code kipvs.idle.args} (e.g. {@code -v=2} for
- * each command's wall time and CPU). Prints figures only; {@code -Dkipvs.bench.idle=true}.
+ * others adopt its state); a {@code -cp PATH} among them runs the daemon from that class path
+ * instead of this test's (another build, to compare two builds in one node, interleaved). Extra
+ * daemon flags in {@code kipvs.idle.args} (e.g. {@code -v=2} for each command's wall time and CPU).
+ * Prints figures only (and the daemon's VmRSS after each idle period); {@code
+ * -Dkipvs.bench.idle=true}.
  */
 class IdleCpuBenchmarkTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
@@ -71,13 +74,20 @@ class IdleCpuBenchmarkTest {
     if (!extra.isEmpty()) {
       jvm.addAll(Arrays.asList(extra.split(" +")));
     }
+    String classPath = System.getProperty("java.class.path");
+    int cp = jvm.indexOf("-cp");
+    if (cp >= 0) {
+      classPath = jvm.get(cp + 1);
+      jvm.subList(cp, cp + 2).clear();
+    }
     List<String> args =
         new ArrayList<>(KipvsDaemon.daemonSetArgs(node, api, "--ipvs-sync-period=30s"));
     String extraArgs = System.getProperty("kipvs.idle.args", "").strip();
     if (!extraArgs.isEmpty()) {
       args.addAll(Arrays.asList(extraArgs.split(" +")));
     }
-    JavaProcess daemon = node.startJava(jvm, KipvsDaemon.MAIN_CLASS, args);
+    JavaProcess daemon = node.startJava(jvm, classPath, KipvsDaemon.MAIN_CLASS, args);
+    String build = cp >= 0 ? "class path " + classPath.split(":")[0] + "..." : "this build";
     // Thread by thread from the start to the end of the first full sync, every few seconds.
     ThreadCpu last = null;
     while (count(daemon) < 1) {
@@ -106,14 +116,37 @@ class IdleCpuBenchmarkTest {
       ThreadCpu idle = ThreadCpu.sample(node, daemon.pid());
       awaitSyncs(daemon, n + 1);
       ThreadCpu resynced = ThreadCpu.sample(node, daemon.pid());
+      String rss =
+          node.run("grep VmRSS /proc/" + daemon.pid() + "/status").strip()
+              + memory(node, daemon, jvm);
       System.out.printf(
-          "[idle] %,d services, JVM %s, period %d%n[idle] 20 s idle: %s[idle] then up to the end"
-              + " of the next resync: %s",
-          services, jvm, p, idle.since(afterSync), resynced.since(idle));
+          "[idle] %,d services, JVM %s, %s, period %d%n[idle] 20 s idle: %s[idle] then up to the"
+              + " end of the next resync: %s[idle] %s%n",
+          services, jvm, build, p, idle.since(afterSync), resynced.since(idle), rss);
     }
     System.out.println("[idle] daemon log (last lines):\n" + tail(daemon.log(), 6));
     daemon.terminate();
     daemon.awaitExit(Duration.ofMinutes(2));
+  }
+
+  /**
+   * The heap's size and use ({@code jcmd GC.heap_info}), and with {@code
+   * -XX:NativeMemoryTracking=summary} among the JVM options the committed memory per category.
+   */
+  private static String memory(Node node, JavaProcess daemon, List<String> jvm) {
+    String jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    StringBuilder out = new StringBuilder();
+    node.run(jcmd + " " + daemon.pid() + " GC.heap_info 2>&1 || true")
+        .lines()
+        .filter(l -> l.contains("total") && l.contains("used"))
+        .forEach(l -> out.append("\n[idle]   heap: ").append(l.strip()));
+    if (jvm.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking="))) {
+      node.run(jcmd + " " + daemon.pid() + " VM.native_memory summary 2>&1 || true")
+          .lines()
+          .filter(l -> l.matches("^(Total|-\\s+[A-Za-z ]+\\().*committed=.*"))
+          .forEach(l -> out.append("\n[idle]   NMT: ").append(l.strip()));
+    }
+    return out.toString();
   }
 
   private static String top(String since, int n) {
