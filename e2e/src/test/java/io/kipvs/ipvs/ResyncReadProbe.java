@@ -10,9 +10,10 @@ import java.util.List;
 /**
  * Runs in a node holding a large IPVS table: times, in one JVM and interleaved, the reads of a
  * light resync (the dump of every virtual server with 4 KiB dump datagrams, the old size, and with
- * the client's default, then the real servers of a tenth of them, one dump each) and the legacy
- * iptables summaries it reads. Wall time, this thread's CPU and system calls, one line per read. In
- * this package for {@link GenericNetlinkIpvsClient#open(NetlinkOptions)}.
+ * the client's default, then the real servers of a tenth of them, one dump each, and the same
+ * through getsockopt as a light resync reads them) and the legacy iptables summaries it reads. Wall
+ * time, this thread's CPU and system calls, one line per read. In this package for {@link
+ * GenericNetlinkIpvsClient#open(NetlinkOptions)}.
  */
 public final class ResyncReadProbe {
   private ResyncReadProbe() {}
@@ -59,8 +60,30 @@ public final class ResyncReadProbe {
                   cpu,
                   c,
                   calls));
+          if (o == d) {
+            // The same tenth through getsockopt, as a light resync reads it now.
+            wall = System.nanoTime();
+            cpu = cpu();
+            calls = c.systemCalls().orElse(0);
+            reals = 0;
+            for (int i = round % 10; i < all.size(); i += 10) {
+              reals += c.realServersBrief(all.get(i).server().key()).size();
+            }
+            out.append(
+                line(round, "real servers of a tenth, getsockopt", reals, wall, cpu, c, calls));
+          }
         }
       }
+      // What one system call costs here: in a user-mode-linux node a clock read is one too.
+      long clockWall = System.nanoTime();
+      long clockCpu = cpu();
+      for (int i = 0; i < 1000; i++) {
+        System.nanoTime();
+      }
+      out.append(
+          String.format(
+              "round %d: 1000 clock reads: wall %d ms, CPU %d ms%n",
+              round, (System.nanoTime() - clockWall) / 1_000_000, (cpu() - clockCpu) / 1_000_000));
       for (boolean v6 : List.of(false, true)) {
         long wall = System.nanoTime();
         long cpu = cpu();

@@ -20,6 +20,9 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
 
   private final NetlinkConnection connection;
   private final IpvsCodec codec;
+  // Opened on first use (guarded by this); when it cannot be opened, reads go over netlink.
+  private IpvsSockopt sockopt;
+  private boolean sockoptUnavailable;
 
   private GenericNetlinkIpvsClient(NetlinkConnection connection, int familyId) {
     this.connection = connection;
@@ -151,6 +154,49 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
         m -> codec.decodeDest(m, family));
   }
 
+  @Override
+  public List<RealServerStatus> realServersBrief(VirtualServerKey virtualServer) {
+    if (virtualServer.family() != AddressFamily.INET) {
+      return realServers(virtualServer);
+    }
+    synchronized (this) {
+      if (sockopt() != null) {
+        try {
+          return sockopt.realServers(virtualServer);
+        } catch (NetlinkException e) {
+          refused(e);
+        }
+      }
+    }
+    return realServers(virtualServer);
+  }
+
+  /**
+   * A request the socket-option interface refused. A missing virtual server (ESRCH) is the caller's
+   * to handle; any other refusal (EINVAL: a kernel whose structures differ from ours) turns the
+   * interface off for this client, and the reads go over netlink from then on.
+   */
+  private void refused(NetlinkException e) {
+    if (e.errno() == ESRCH) {
+      throw e;
+    }
+    sockopt.close();
+    sockopt = null;
+    sockoptUnavailable = true;
+  }
+
+  /** The socket-option reader, opened on first use; null when it cannot be opened. */
+  private IpvsSockopt sockopt() {
+    if (sockopt == null && !sockoptUnavailable) {
+      try {
+        sockopt = IpvsSockopt.open();
+      } catch (NetlinkException e) {
+        sockoptUnavailable = true;
+      }
+    }
+    return sockopt;
+  }
+
   /**
    * The kernel runs one dump at a time per socket (a second gets EBUSY), so the per-service dumps
    * cannot overlap on one socket; each costs one send and usually one recvmmsg that collects the
@@ -230,11 +276,20 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
 
   @Override
   public OptionalLong systemCalls() {
-    return OptionalLong.of(connection.systemCalls());
+    long sockoptCalls;
+    synchronized (this) {
+      sockoptCalls = sockopt == null ? 0 : sockopt.systemCalls();
+    }
+    return OptionalLong.of(connection.systemCalls() + sockoptCalls);
   }
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (sockopt != null) {
+        sockopt.close();
+      }
+    }
     connection.close();
   }
 }

@@ -59,6 +59,20 @@ public interface IpvsClient extends AutoCloseable {
   List<RealServerStatus> realServers(VirtualServerKey virtualServer);
 
   /**
+   * The real servers of a virtual server as a resync compares them with what was written: address,
+   * port, forwarding method, weight, thresholds and connection counts, with the fewest system calls
+   * the kernel allows. For an IPv4 virtual server that is one {@code
+   * getsockopt(IP_VS_SO_GET_DESTS)} instead of a netlink dump's send and receive; that interface
+   * leaves out real servers of the other family (possible with tunnel forwarding only), tunnel
+   * settings (given as {@link TunnelSettings#IPIP}) and counters (given as {@link Stats#ZERO}). Use
+   * {@link #realServers} for all of it. Where the getsockopt interface is unavailable, the same as
+   * {@link #realServers}.
+   */
+  default List<RealServerStatus> realServersBrief(VirtualServerKey virtualServer) {
+    return realServers(virtualServer);
+  }
+
+  /**
    * The whole table: every virtual server with its real servers, read with pipelined dumps. The
    * order of virtual servers and real servers is the kernel's dump order.
    */

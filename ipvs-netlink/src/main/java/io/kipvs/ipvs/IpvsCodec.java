@@ -20,6 +20,13 @@ final class IpvsCodec {
   private final Attributes dest = new Attributes(DEST_ATTR_MAX, "IPVS real server");
   private final Attributes counters = new Attributes(STATS_ATTR_MAX, "IPVS stats");
 
+  private static final byte[] NO_BYTES = new byte[0];
+
+  // The settings of the last service decoded, and the raw values they came from.
+  private VirtualServerSettings lastSettings;
+  private int lastFlagBits;
+  private byte[] lastScheduler;
+
   IpvsCodec(int familyId) {
     this.familyId = familyId;
   }
@@ -152,24 +159,48 @@ final class IpvsCodec {
               a.address(SVC_ATTR_ADDR, family == AddressFamily.INET ? 4 : 16),
               a.u16be(SVC_ATTR_PORT));
     }
-    int flagBits = a.u32(SVC_ATTR_FLAGS, 0);
-    Optional<String> pe =
-        a.has(SVC_ATTR_PE_NAME) && !a.string(SVC_ATTR_PE_NAME).isEmpty()
-            ? Optional.of(a.string(SVC_ATTR_PE_NAME))
-            : Optional.empty();
+    VirtualServerSettings settings = settings(a, family);
+    Stats stats = stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS);
+    return new VirtualServerStatus(new VirtualServer(key, settings), stats, java.util.List.of());
+  }
+
+  /**
+   * The settings of a service reply. A table's services nearly all share their settings, so the
+   * last decoded value is kept and returned again while the raw attributes match it: a dump of
+   * 10,000 virtual servers then makes one settings value instead of 10,000 (with their strings and
+   * flag sets).
+   */
+  private VirtualServerSettings settings(Attributes a, AddressFamily family) {
+    int flagBits = a.u32(SVC_ATTR_FLAGS, 0) & ~SVC_F_HASHED;
+    int timeout = a.u32(SVC_ATTR_TIMEOUT, 0);
+    int netmask =
+        netmaskFromWire(
+            family,
+            a.u32(
+                SVC_ATTR_NETMASK,
+                netmaskToWire(family, VirtualServerSettings.defaultNetmask(family))));
+    boolean pe = a.has(SVC_ATTR_PE_NAME) && !a.stringEquals(SVC_ATTR_PE_NAME, NO_BYTES);
+    VirtualServerSettings last = lastSettings;
+    if (last != null
+        && !pe
+        && last.persistenceEngine().isEmpty()
+        && flagBits == lastFlagBits
+        && timeout == last.timeoutSeconds()
+        && netmask == last.netmask()
+        && a.stringEquals(SVC_ATTR_SCHED_NAME, lastScheduler)) {
+      return last;
+    }
     VirtualServerSettings settings =
         new VirtualServerSettings(
             a.string(SVC_ATTR_SCHED_NAME),
-            ServiceFlag.fromBits(flagBits & ~SVC_F_HASHED),
-            a.u32(SVC_ATTR_TIMEOUT, 0),
-            netmaskFromWire(
-                family,
-                a.u32(
-                    SVC_ATTR_NETMASK,
-                    netmaskToWire(family, VirtualServerSettings.defaultNetmask(family)))),
-            pe);
-    Stats stats = stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS);
-    return new VirtualServerStatus(new VirtualServer(key, settings), stats, java.util.List.of());
+            ServiceFlag.fromBits(flagBits),
+            timeout,
+            netmask,
+            pe ? Optional.of(a.string(SVC_ATTR_PE_NAME)) : Optional.empty());
+    lastSettings = settings;
+    lastFlagBits = flagBits;
+    lastScheduler = settings.scheduler().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return settings;
   }
 
   RealServerStatus decodeDest(Message m, AddressFamily serviceFamily) {

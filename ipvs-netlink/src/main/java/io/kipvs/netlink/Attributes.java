@@ -167,6 +167,23 @@ public final class Attributes {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
+  /**
+   * Whether string attribute {@code type}, up to its first NUL, is these bytes: a decoder that sees
+   * the same string many times keeps one String instead of making one per message.
+   */
+  public boolean stringEquals(int type, byte[] expected) {
+    int offset = at(type, 0);
+    int length = lengths[type];
+    int i = 0;
+    while (i < length && buffer.get(offset + i) != 0) {
+      if (i >= expected.length || buffer.get(offset + i) != expected[i]) {
+        return false;
+      }
+      i++;
+    }
+    return i == expected.length;
+  }
+
   public byte[] bytes(int type) {
     int offset = at(type, 0);
     byte[] bytes = new byte[lengths[type]];

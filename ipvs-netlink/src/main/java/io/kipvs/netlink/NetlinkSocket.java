@@ -25,7 +25,7 @@ final class NetlinkSocket implements AutoCloseable {
   private static final int MAX_SLOTS = 1024;
   private static final int MMSGHDR_SIZE = 64;
   private static final int IOVEC_SIZE = 16;
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
 
   private final int fd;
   private final ByteBuffer sendBuffer;
@@ -264,7 +264,7 @@ final class NetlinkSocket implements AutoCloseable {
     }
   }
 
-  private static NetlinkException failure(int errno, String call, String description) {
+  static NetlinkException failure(int errno, String call, String description) {
     String what =
         errno == Sys.EAGAIN
             ? "timed out waiting for the kernel"
@@ -272,7 +272,7 @@ final class NetlinkSocket implements AutoCloseable {
     return new NetlinkException(errno, Optional.empty(), description, description + ": " + what);
   }
 
-  private static int errno() {
+  static int errno() {
     return Runtime.getSystemRuntime().getLastError();
   }
 
@@ -280,7 +280,7 @@ final class NetlinkSocket implements AutoCloseable {
     return ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
   }
 
-  private static long address(ByteBuffer buffer) {
+  static long address(ByteBuffer buffer) {
     return MemoryIO.getInstance().getDirectBufferAddress(buffer);
   }
 }

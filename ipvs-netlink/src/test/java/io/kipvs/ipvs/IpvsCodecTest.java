@@ -213,6 +213,53 @@ class IpvsCodecTest {
   }
 
   @Test
+  void sharesTheSettingsOfServicesThatHaveTheSameAndNeverReturnsStaleOnes() throws Exception {
+    String fwmarkSip =
+        "48 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 01 01 00 00"
+            + " 34 00 01 80"
+            + " 06 00 01 00 02 00 00 00"
+            + " 08 00 05 00 07 00 00 00"
+            + " 07 00 06 00 72 72 00 00"
+            + " 08 00 08 00 00 00 00 00"
+            + " 08 00 09 00 ff ff 00 00"
+            + " 08 00 0b 00 73 69 70 00";
+    String fwmarkPlain = fwmark(7, "08 00 09 00 ff ff 00 00");
+    String fwmarkOtherMask = fwmark(8, "08 00 09 00 ff ff ff 00");
+    String notPersistent =
+        KERNEL_SERVICE.replace("03 00 00 00 ff ff ff ff", "00 00 00 00 ff ff ff ff");
+
+    VirtualServerSettings plain = codec.decodeService(Hex.message(fwmarkPlain)).server().settings();
+    assertThat(plain)
+        .isEqualTo(new VirtualServerSettings("rr", Set.of(), 0, 0xffff0000, Optional.empty()));
+    assertThat(codec.decodeService(Hex.message(fwmark(9, "08 00 09 00 ff ff 00 00"))))
+        .extracting(s -> s.server().settings())
+        .isSameAs(plain);
+    assertThat(codec.decodeService(Hex.message(fwmarkSip)).server().settings())
+        .isEqualTo(new VirtualServerSettings("rr", Set.of(), 0, 0xffff0000, Optional.of("sip")));
+    assertThat(codec.decodeService(Hex.message(fwmarkPlain)).server().settings()).isEqualTo(plain);
+    assertThat(codec.decodeService(Hex.message(fwmarkOtherMask)).server().settings().netmask())
+        .isEqualTo(0xffffff00);
+    assertThat(codec.decodeService(Hex.message(KERNEL_SERVICE)).server().settings())
+        .isEqualTo(
+            new VirtualServerSettings(
+                "wrr", Set.of(ServiceFlag.PERSISTENT), 300, 64, Optional.empty()));
+    assertThat(codec.decodeService(Hex.message(notPersistent)).server().settings())
+        .isEqualTo(new VirtualServerSettings("wrr", Set.of(), 300, 64, Optional.empty()));
+    assertThat(codec.decodeService(Hex.message(fwmarkPlain)).server().settings()).isEqualTo(plain);
+  }
+
+  /** An IPv4 firewall-mark service with scheduler rr, no flags, no persistence engine. */
+  private static String fwmark(int mark, String netmask) {
+    return "40 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 01 01 00 00"
+        + " 2c 00 01 80"
+        + " 06 00 01 00 02 00 00 00"
+        + String.format(" 08 00 05 00 %02x 00 00 00", mark)
+        + " 07 00 06 00 72 72 00 00"
+        + " 08 00 08 00 00 00 00 00 "
+        + netmask;
+  }
+
+  @Test
   void decodesADestWithItsOwnFamily() throws Exception {
     String hex =
         "8c 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 05 01 00 00"

@@ -169,6 +169,12 @@ final class DesiredIndex {
     return c == null || c.isEmpty() ? Optional.empty() : Optional.of(c.values().iterator().next());
   }
 
+  /** Whether some service wants this virtual server. */
+  boolean wants(VirtualServerKey key) {
+    var c = claims.get(key);
+    return c != null && !c.isEmpty();
+  }
+
   /** The service that wants this virtual server now, if any. */
   Optional<ServiceName> owner(VirtualServerKey key) {
     var c = claims.get(key);

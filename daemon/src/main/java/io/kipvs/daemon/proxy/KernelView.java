@@ -61,10 +61,17 @@ final class KernelView {
     table.remove(key);
   }
 
-  /** The virtual server's settings as last read or written, without its real servers. */
-  Optional<VirtualServer> server(VirtualServerKey key) {
+  /**
+   * The virtual server as last read or written (without its real servers), or null when unknown: no
+   * Optional per lookup in the resync's walk over every virtual server.
+   */
+  VirtualServer serverOrNull(VirtualServerKey key) {
     Entry e = table.get(key);
-    return e == null ? Optional.empty() : Optional.of(e.server);
+    return e == null ? null : e.server;
+  }
+
+  int size() {
+    return table.size();
   }
 
   Set<VirtualServerKey> keys() {

@@ -278,58 +278,85 @@ final class SyncLoop {
 
   /**
    * The virtual servers as the kernel has them now, with their real servers, for the virtual
-   * servers this resync must plan: all of them when thorough. Otherwise one dump of the virtual
+   * servers this resync must plan: all of them when thorough. Otherwise one read of the virtual
    * servers (without real servers) finds those added, deleted or changed behind our back; their
    * real servers are read, and so are those of the changed services and of one slice of the table
    * in {@link #DEEP_ROUNDS}, so that every virtual server's real servers are read within that many
-   * resyncs. The view learns what was read.
+   * resyncs. A light resync reads those real servers with the client's brief read (fewer system
+   * calls; what it leaves out is read over netlink, see below). The view learns what was read.
    */
   private KernelRead readIpvs(boolean thorough, long round, Set<VirtualServerKey> changed) {
     List<VirtualServerStatus> services = ipvs.virtualServers();
     for (IpvsPlan.RealServerRef r : drains.takeDeleted()) {
       view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
     }
-    Map<VirtualServerKey, VirtualServerStatus> inKernel = new HashMap<>();
-    for (VirtualServerStatus s : services) {
-      inKernel.put(s.server().key(), s);
-    }
-    Set<VirtualServerKey> scope = new HashSet<>(changed);
     if (thorough) {
       view.clear();
-      scope.addAll(inKernel.keySet());
-    } else {
-      for (VirtualServerStatus s : services) {
-        VirtualServerKey key = s.server().key();
-        Optional<io.kipvs.ipvs.VirtualServer> seen = view.server(key);
-        // As the planner compares: what we wrote and what the kernel reports differ in fields
-        // the kernel fills in (the timeout of a service without persistence).
-        if (seen.isEmpty()
-            || !IpvsPlanner.sameSettings(seen.get().settings(), s.server().settings())
-            || Math.floorMod(key.hashCode(), DEEP_ROUNDS) == round % DEEP_ROUNDS) {
-          scope.add(key);
-        }
+    }
+    // One pass over the dump, without a map of it: at 10,000 virtual servers the maps and lookups
+    // of every entry cost more than the handful of entries that differ. Whether the view or the
+    // desired state holds keys the kernel lacks is told by counting the matches instead.
+    Set<VirtualServerKey> scope = new HashSet<>(changed);
+    boolean[] inScope = new boolean[services.size()];
+    int known = 0;
+    int desiredPresent = 0;
+    int slice = (int) (round % DEEP_ROUNDS);
+    for (int i = 0; i < services.size(); i++) {
+      io.kipvs.ipvs.VirtualServer server = services.get(i).server();
+      VirtualServerKey key = server.key();
+      if (index.wants(key)) {
+        desiredPresent++;
       }
-      for (VirtualServerKey key : view.keys()) {
-        if (!inKernel.containsKey(key)) {
+      if (thorough) {
+        inScope[i] = true;
+        continue;
+      }
+      io.kipvs.ipvs.VirtualServer seen = view.serverOrNull(key);
+      if (seen != null) {
+        known++;
+      }
+      // As the planner compares: what we wrote and what the kernel reports differ in fields
+      // the kernel fills in (the timeout of a service without persistence).
+      inScope[i] =
+          seen == null
+              || !IpvsPlanner.sameSettings(seen.settings(), server.settings())
+              || Math.floorMod(key.hashCode(), DEEP_ROUNDS) == slice
+              || scope.contains(key);
+    }
+    Set<VirtualServerKey> inKernel = null;
+    if (known < view.size() || desiredPresent < index.virtualServerCount()) {
+      inKernel = new HashSet<>();
+      for (VirtualServerStatus s : services) {
+        inKernel.add(s.server().key());
+      }
+      for (VirtualServerKey key : new ArrayList<>(view.keys())) {
+        if (!inKernel.contains(key)) {
           scope.add(key);
+          view.remove(key);
         }
       }
     }
+    // Light resyncs read real servers briefly (IpvsClient.realServersBrief: one getsockopt per
+    // IPv4 virtual server instead of a netlink dump's send and receive), which leaves out real
+    // servers of the other family (tunnel forwarding only). Each slice is read in full over netlink
+    // once in DEEP_ROUNDS of its turns, so those are found too (daemon/README.md).
+    boolean brief = !thorough && (round / DEEP_ROUNDS) % DEEP_ROUNDS != slice;
     List<VirtualServerStatus> present = new ArrayList<>();
-    for (VirtualServerKey key : scope) {
-      VirtualServerStatus s = inKernel.get(key);
-      if (s == null) {
-        view.remove(key);
+    for (int i = 0; i < services.size(); i++) {
+      if (!inScope[i]) {
         continue;
       }
+      VirtualServerStatus s = services.get(i);
+      VirtualServerKey key = s.server().key();
+      scope.add(key);
       // Real servers matter only where the planner keeps the virtual server and changes it.
       List<RealServerStatus> reals =
-          owned.test(key) && index.virtualServer(key).isPresent() ? realServers(key) : List.of();
+          owned.test(key) && index.wants(key) ? realServers(key, brief) : List.of();
       VirtualServerStatus read = new VirtualServerStatus(s.server(), s.stats(), reals);
       view.put(read);
       present.add(read);
     }
-    return new KernelRead(present, scope, inKernel.keySet());
+    return new KernelRead(present, scope, Optional.ofNullable(inKernel));
   }
 
   /**
@@ -338,16 +365,17 @@ final class SyncLoop {
    * @param present the virtual servers in the plan's scope that the kernel has, with their real
    *     servers
    * @param scope the virtual servers the plan covers, present or not
-   * @param inKernel every virtual server the kernel has
+   * @param inKernel every virtual server the kernel has, when some desired one may be missing from
+   *     it (empty when the kernel has every desired virtual server)
    */
   private record KernelRead(
       List<VirtualServerStatus> present,
       Set<VirtualServerKey> scope,
-      Set<VirtualServerKey> inKernel) {}
+      Optional<Set<VirtualServerKey>> inKernel) {}
 
-  private List<RealServerStatus> realServers(VirtualServerKey key) {
+  private List<RealServerStatus> realServers(VirtualServerKey key, boolean brief) {
     try {
-      return ipvs.realServers(key);
+      return brief ? ipvs.realServersBrief(key) : ipvs.realServers(key);
     } catch (io.kipvs.ipvs.NetlinkException e) {
       if (e.errno() == 3) {
         // Deleted since the virtual servers were read: re-added with its real servers next time.
@@ -368,9 +396,12 @@ final class SyncLoop {
     for (VirtualServerKey key : read.scope()) {
       index.virtualServer(key).ifPresent(out::add);
     }
-    for (VirtualServerKey key : index.virtualServerKeys()) {
-      if (!read.inKernel().contains(key) && !read.scope().contains(key)) {
-        index.virtualServer(key).ifPresent(out::add);
+    if (read.inKernel().isPresent()) {
+      Set<VirtualServerKey> inKernel = read.inKernel().get();
+      for (VirtualServerKey key : index.virtualServerKeys()) {
+        if (!inKernel.contains(key) && !read.scope().contains(key)) {
+          index.virtualServer(key).ifPresent(out::add);
+        }
       }
     }
     return out;

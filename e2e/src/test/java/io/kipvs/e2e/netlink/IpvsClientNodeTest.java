@@ -108,6 +108,19 @@ class IpvsClientNodeTest {
   }
 
   @Test
+  void theBriefReadSeesWhatTheDumpSeesOfIpv4VirtualServers() {
+    assertThat(probe(concat("apply", schedulers))).doesNotContain("FAILED");
+
+    String brief = probe("brief");
+
+    assertThat(brief).doesNotContain("FAILED").doesNotContain("mismatch");
+    assertThat(brief).contains("wide 40\n", "missing errno 3\n");
+    // One getsockopt per read, not a netlink dump's send and receive.
+    assertThat(brief).contains("missing-calls 1\n");
+    assertThat(Integer.parseInt(keyValues(brief, " ").get("compared"))).isGreaterThan(5);
+  }
+
+  @Test
   void whatIpvsadmWritesWeReadIdentically() throws IOException {
     Files.writeString(node.outputDir().resolve("restore.txt"), rules.restoreText());
     node.run("ipvsadm -R < " + Node.OUTPUT_DIR_IN_NODE + "/restore.txt");

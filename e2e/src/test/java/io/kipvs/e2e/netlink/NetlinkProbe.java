@@ -49,6 +49,7 @@ public final class NetlinkProbe {
         switch (args[0]) {
           case "apply" -> apply(Arrays.asList(args).subList(2, args.length));
           case "read" -> read();
+          case "brief" -> brief();
           case "errors" -> errors();
           case "misc" -> misc();
           case "open" -> open();
@@ -100,6 +101,94 @@ public final class NetlinkProbe {
       }
       return IpvsadmFormat.save(table) + "--\n" + RuleSet.canonical(entries);
     }
+  }
+
+  /**
+   * The brief read (getsockopt for IPv4) against the netlink dump of every virtual server in the
+   * table, after adding one with 40 real servers (more than the brief read's first buffer holds):
+   * "compared N", one "mismatch ..." line per difference in what a resync compares, and the errno
+   * of a brief read of a missing virtual server.
+   */
+  private static String brief() {
+    StringBuilder out = new StringBuilder();
+    try (IpvsClient client = IpvsClient.open()) {
+      var wide = new VirtualServerKey.Address(Protocol.TCP, RuleSet.ip("10.97.1.1"), 80);
+      List<IpvsOperation> ops = new ArrayList<>();
+      ops.add(
+          new IpvsOperation.AddVirtualServer(
+              new VirtualServer(wide, VirtualServerSettings.of("rr", AddressFamily.INET))));
+      for (int i = 1; i <= 40; i++) {
+        ops.add(
+            new IpvsOperation.AddRealServer(
+                wide, RuleSet.real("10.244.7." + i, 8000 + i, RealServerSettings.masquerade(i))));
+      }
+      for (OperationResult r : client.apply(ops).results()) {
+        if (!r.succeeded()) {
+          out.append("FAILED ").append(r).append('\n');
+        }
+      }
+      int compared = 0;
+      for (VirtualServerStatus s : client.virtualServers()) {
+        VirtualServerKey key = s.server().key();
+        if (key.family() != AddressFamily.INET) {
+          continue;
+        }
+        compared++;
+        List<String> full = new ArrayList<>();
+        for (RealServerStatus r : client.realServers(key)) {
+          if (AddressFamily.of(r.server().key().address()) == AddressFamily.INET) {
+            full.add(compared(r));
+          }
+        }
+        List<String> brief =
+            client.realServersBrief(key).stream().map(NetlinkProbe::compared).toList();
+        if (!full.equals(brief)) {
+          out.append("mismatch ")
+              .append(key)
+              .append(": ")
+              .append(full)
+              .append(" vs ")
+              .append(brief);
+          out.append('\n');
+        }
+        if (key.equals(wide)) {
+          out.append("wide ").append(brief.size()).append('\n');
+        }
+      }
+      out.append("compared ").append(compared).append('\n');
+      long calls = client.systemCalls().orElse(-1);
+      try {
+        client.realServersBrief(
+            new VirtualServerKey.Address(Protocol.TCP, RuleSet.ip("10.97.1.2"), 80));
+        out.append("missing no error\n");
+      } catch (NetlinkException e) {
+        out.append("missing errno ").append(e.errno()).append('\n');
+      }
+      out.append("missing-calls ").append(client.systemCalls().orElse(-1) - calls).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** What a resync compares of a real server, with its connection counts. */
+  private static String compared(RealServerStatus r) {
+    var s = r.server().settings();
+    return AddressText.of(r.server().key().address())
+        + ":"
+        + r.server().key().port()
+        + " "
+        + s.forwarding()
+        + " "
+        + s.weight()
+        + " "
+        + s.upperThreshold()
+        + " "
+        + s.lowerThreshold()
+        + " "
+        + r.activeConnections()
+        + "/"
+        + r.inactiveConnections()
+        + "/"
+        + r.persistentConnections();
   }
 
   /** Each refused request as "case|errno|message". */

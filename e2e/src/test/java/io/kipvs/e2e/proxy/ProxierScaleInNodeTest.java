@@ -2,6 +2,7 @@ package io.kipvs.e2e.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kipvs.e2e.cluster.KipvsDaemon;
 import io.kipvs.e2e.testbed.JavaProcess;
 import io.kipvs.e2e.testbed.Node;
 import io.kipvs.e2e.testbed.TestbedExtension;
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * as the reference of this run. Asserts only counts: the idle resync writes nothing, the
  * incremental sync writes one operation. Size with -Dkipvs.scale.services (default 10000) and
  * -Dkipvs.scale.endpoints (default 10); -Dkipvs.scale.resyncs (default 1) idle resyncs are printed
- * (more give a steadier figure), -Dkipvs.scale.period (default 60 s) apart.
+ * (more give a steadier figure), -Dkipvs.scale.period (default 60 s) apart. The proxier's JVM runs
+ * with the options kipvs ships with (the daemon's jvm.options), and -Dkipvs.scale.jvmOptions
+ * (space-separated) after them.
  */
 class ProxierScaleInNodeTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
@@ -40,9 +43,16 @@ class ProxierScaleInNodeTest {
         ip link set pods0 up
         ip route add 10.128.0.0/9 dev pods0
         """);
+    // The JVM options kipvs ships with: the sync thread's CPU depends on the compiler and the
+    // collector as much as on the code.
+    List<String> jvm = new java.util.ArrayList<>(KipvsDaemon.jvmOptions());
+    String extra = System.getProperty("kipvs.scale.jvmOptions", "").strip();
+    if (!extra.isEmpty()) {
+      jvm.addAll(List.of(extra.split(" +")));
+    }
     JavaProcess p =
         node.startJava(
-            List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:-UsePerfData"),
+            jvm,
             ProxierNodeMain.class.getName(),
             List.of("scale", Integer.toString(services), Integer.toString(endpoints), "" + period));
     Duration limit = Duration.ofMinutes(15);
