@@ -194,17 +194,20 @@ class IpvsCodecTest {
     assertThat(status.realServers()).isEmpty();
   }
 
+  /** A fwmark 7 IPv4 service, rr, mask 255.255.0.0, persistence engine "sip". */
+  private static final String FWMARK_7_SIP =
+      "48 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 01 01 00 00"
+          + " 34 00 01 80"
+          + " 06 00 01 00 02 00 00 00"
+          + " 08 00 05 00 07 00 00 00"
+          + " 07 00 06 00 72 72 00 00"
+          + " 08 00 08 00 00 00 00 00"
+          + " 08 00 09 00 ff ff 00 00"
+          + " 08 00 0b 00 73 69 70 00";
+
   @Test
   void decodesAFwmarkServiceAndAnIpv4Mask() throws Exception {
-    String hex =
-        "48 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 01 01 00 00"
-            + " 34 00 01 80"
-            + " 06 00 01 00 02 00 00 00"
-            + " 08 00 05 00 07 00 00 00"
-            + " 07 00 06 00 72 72 00 00"
-            + " 08 00 08 00 00 00 00 00"
-            + " 08 00 09 00 ff ff 00 00"
-            + " 08 00 0b 00 73 69 70 00";
+    String hex = FWMARK_7_SIP;
     VirtualServerStatus status = codec.decodeService(Hex.message(hex));
     assertThat(status.server().key()).isEqualTo(new VirtualServerKey.Fwmark(AddressFamily.INET, 7));
     assertThat(status.server().settings().netmask()).isEqualTo(0xffff0000);
@@ -214,15 +217,7 @@ class IpvsCodecTest {
 
   @Test
   void sharesTheSettingsOfServicesThatHaveTheSameAndNeverReturnsStaleOnes() throws Exception {
-    String fwmarkSip =
-        "48 00 00 00 25 00 02 00 09 00 00 00 00 00 00 00 01 01 00 00"
-            + " 34 00 01 80"
-            + " 06 00 01 00 02 00 00 00"
-            + " 08 00 05 00 07 00 00 00"
-            + " 07 00 06 00 72 72 00 00"
-            + " 08 00 08 00 00 00 00 00"
-            + " 08 00 09 00 ff ff 00 00"
-            + " 08 00 0b 00 73 69 70 00";
+    String fwmarkSip = FWMARK_7_SIP;
     String fwmarkPlain = fwmark(7, "08 00 09 00 ff ff 00 00");
     String fwmarkOtherMask = fwmark(8, "08 00 09 00 ff ff ff 00");
     String notPersistent =
