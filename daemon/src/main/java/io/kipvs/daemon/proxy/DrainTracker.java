@@ -16,8 +16,16 @@ final class DrainTracker {
   private final ConcurrentLinkedQueue<IpvsPlan.RealServerRef> deleted =
       new ConcurrentLinkedQueue<>();
 
+  // Told after each real server that starts draining, so that the drain check runs only then.
+  private volatile Runnable onDraining = () -> {};
+
+  void onDraining(Runnable listener) {
+    onDraining = listener;
+  }
+
   void draining(IpvsPlan.RealServerRef ref, Instant now) {
     since.putIfAbsent(ref, now);
+    onDraining.run();
   }
 
   void restored(IpvsPlan.RealServerRef ref) {

@@ -147,9 +147,6 @@ public final class Proxier {
               clock);
       DrainLoop drain =
           new DrainLoop(drainIpvs, drains, settings.maxDrain(), clock, loop.writeLock());
-      watch.addChangeListener(loop::signal);
-      loopThread = new Thread(loop::run, "kipvs-sync");
-      loopThread.start();
       drainExecutor =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -157,11 +154,12 @@ public final class Proxier {
                 t.setDaemon(true);
                 return t;
               });
-      drainExecutor.scheduleWithFixedDelay(
-          drain::check,
-          drainCheckPeriod.toMillis(),
-          drainCheckPeriod.toMillis(),
-          TimeUnit.MILLISECONDS);
+      // Before the sync loop starts, so that every real server it marks draining wakes the check.
+      drains.onDraining(
+          new DrainSchedule(drainExecutor, drain::check, drainCheckPeriod, drains)::wake);
+      watch.addChangeListener(loop::signal);
+      loopThread = new Thread(loop::run, "kipvs-sync");
+      loopThread.start();
     } catch (NetlinkException e) {
       closeClients();
       if (e.errno() == 1) {
