@@ -241,29 +241,6 @@ final class NetlinkSocket implements AutoCloseable {
     }
   }
 
-  /**
-   * One getsockopt on a fresh raw socket of this address family ({@code AF_INET} or {@code
-   * AF_INET6}), the option's value read into and out of {@code value} (a direct buffer, from
-   * position 0 up to its limit). Returns how many bytes the kernel wrote.
-   *
-   * @throws NetlinkException with the errno when the socket or the option fails
-   */
-  static int rawGetsockopt(int family, int level, int option, ByteBuffer value, String what) {
-    int fd = LIBC.socket(family, Sys.SOCK_RAW | Sys.SOCK_CLOEXEC, Sys.IPPROTO_RAW);
-    if (fd < 0) {
-      throw failure(errno(), "socket", what);
-    }
-    ByteBuffer length = direct(8).putInt(0, value.limit());
-    try {
-      if (LIBC.getsockopt(fd, level, option, address(value), address(length)) < 0) {
-        throw failure(errno(), "getsockopt", what);
-      }
-      return length.getInt(0);
-    } finally {
-      LIBC.close(fd);
-    }
-  }
-
   static NetlinkException failure(int errno, String call, String description) {
     String what =
         errno == Sys.EAGAIN

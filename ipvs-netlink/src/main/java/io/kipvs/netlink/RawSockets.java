@@ -19,6 +19,8 @@ public final class RawSockets {
    * @throws io.kipvs.ipvs.NetlinkException with the errno when it fails
    */
   public static int getsockopt(int family, int level, int option, ByteBuffer value, String what) {
-    return NetlinkSocket.rawGetsockopt(family, level, option, value, what);
+    try (RawSocket socket = RawSocket.open(family, what)) {
+      return socket.getsockopt(level, option, value, value.limit(), () -> what);
+    }
   }
 }
