@@ -33,6 +33,13 @@ public interface ClusterWatch extends AutoCloseable {
   /** The changes since the previous take, with the current snapshot; resets the change set. */
   ClusterChanges takeChanges();
 
+  /**
+   * Runs once the code that the first watch event after the list would otherwise run for the first
+   * time, so that the first change after the start does not wait for it. For when the process is
+   * idle after its first sync.
+   */
+  void prepareForEvents();
+
   /** The current full snapshot, without touching the change set. */
   ClusterSnapshot snapshot();
 

@@ -193,6 +193,13 @@ final class InformerClusterWatch implements ClusterWatch {
   }
 
   @Override
+  public void prepareForEvents() {
+    long start = System.nanoTime();
+    WatchEventWarmUp.run(client.getKubernetesSerialization());
+    LOG.debug("Watch events prepared in {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Override
   public ClusterSnapshot snapshot() {
     return tracker.snapshot();
   }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -30,6 +31,11 @@ final class DrainTracker {
 
   void restored(IpvsPlan.RealServerRef ref) {
     since.remove(ref);
+  }
+
+  /** Since when this real server drains, if it still does. */
+  Optional<Instant> since(IpvsPlan.RealServerRef ref) {
+    return Optional.ofNullable(since.get(ref));
   }
 
   Map<IpvsPlan.RealServerRef, Instant> snapshot() {

@@ -268,11 +268,21 @@ final class SyncLoop {
           (threadCpuNanos() - cpu0) / 1_000_000);
       finish(changes, start, plan, failures, nfOk, true);
       if (round == 0) {
+        prepareForEvents();
         StartupMemory.release();
       }
     } catch (RuntimeException e) {
       LOG.error("Full sync failed; retrying", e);
       fullSoon();
+    }
+  }
+
+  /** Now, while idle after the first sync, rather than during the first change (ClusterWatch). */
+  private void prepareForEvents() {
+    try {
+      watch.prepareForEvents();
+    } catch (RuntimeException e) {
+      LOG.warn("Preparing for watch events failed; the first change will do it", e);
     }
   }
 

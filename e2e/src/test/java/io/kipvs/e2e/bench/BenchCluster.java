@@ -1,5 +1,7 @@
 package io.kipvs.e2e.bench;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
@@ -133,6 +135,30 @@ final class BenchCluster {
             .resource(slice)
             .update();
     sliceVersions.put(service, updated.getMetadata().getResourceVersion());
+  }
+
+  /**
+   * Creates a ConfigMap, which kipvs does not watch, and writes it this many times: the mock API
+   * server's and the host client's update path run before the timed writes.
+   */
+  void warmUpWrites(int writes) {
+    ConfigMap map =
+        client
+            .configMaps()
+            .inNamespace(Workloads.NAMESPACE)
+            .resource(
+                new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName("bench-warm-up")
+                    .withNamespace(Workloads.NAMESPACE)
+                    .endMetadata()
+                    .addToData("write", "0")
+                    .build())
+            .create();
+    for (int i = 1; i <= writes; i++) {
+      map.setData(Map.of("write", Integer.toString(i)));
+      map = client.configMaps().inNamespace(Workloads.NAMESPACE).resource(map).update();
+    }
   }
 
   /**

@@ -107,6 +107,15 @@ final class BenchReport {
         r -> String.format("%.1f ms", r.probe().reportDelayMicros() / 1000.0));
     row(
         out,
+        "the probe's last read without the change to its read with it: p50 / p99 / max",
+        r ->
+            String.format(
+                "%.1f / %.1f / %.1f ms",
+                ScaleResult.percentile(r.probe().gapsMicros(), 50),
+                ScaleResult.percentile(r.probe().gapsMicros(), 99),
+                r.probe().gapsMicros().get(r.probe().gapsMicros().size() - 1) / 1000.0));
+    row(
+        out,
         "the probe's own CPU per change (it polls the kernel every ms)",
         r -> ms(r.probe().cpuMillisPerChange()));
     row(

@@ -22,13 +22,15 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs in the node and sees each endpoint change of the benchmark arrive in the kernel. Reads a
  * plan file of lines {@code k vip port newIp}; for each k in order, reads only that virtual
- * server's real servers through our netlink client (one small dump, not the whole table) every
- * millisecond until {@code newIp} is there with weight 1, then asks the host's clock ({@link
- * HostClockServer}) a few times and prints {@code seen k nodeMicros hostMinusNodeMicros rttMicros}:
- * when it saw the change on its own clock, and how far that clock was from the host's then (the
- * exchange with the shortest round trip). A node's clock can be tens of milliseconds off the
- * host's, so the host puts the sighting on its own clock with that offset. At the end it prints
- * {@code cpu millis}, its own CPU time.
+ * server's real servers through our IPVS client (its brief read: one {@code getsockopt}, not the
+ * whole table) every millisecond until {@code newIp} is there with weight 1, then asks the host's
+ * clock ({@link HostClockServer}) a few times and prints {@code seen k nodeMicros
+ * hostMinusNodeMicros rttMicros gapMicros}: when it saw the change on its own clock; how far that
+ * clock was from the host's then (the exchange with the shortest round trip); and how long after
+ * its previous read, which did not see the change yet. The change reached the kernel within that
+ * gap, so a gap well over the millisecond of polling says that the probe itself was late. A node's
+ * clock can be tens of milliseconds off the host's, so the host puts the sighting on its own clock
+ * with that offset. At the end it prints {@code cpu millis}, its own CPU time.
  *
  * <p>It runs at the lowest priority: the node has one CPU, and a probe polling every millisecond
  * would otherwise take a good part of it from the daemon it measures. The kernel then runs it
@@ -63,16 +65,20 @@ public final class ChangeProbeMain {
                 Protocol.TCP, InetAddress.getByName(f[1]), Integer.parseInt(f[2]));
         InetAddress wanted = InetAddress.getByName(f[3]);
         long deadline = System.nanoTime() + timeoutNanos;
+        long missed = System.nanoTime();
         while (!present(ipvs, key, wanted)) {
-          if (System.nanoTime() > deadline) {
+          missed = System.nanoTime();
+          if (missed > deadline) {
             out.println("timeout " + f[0]);
             return;
           }
           LockSupport.parkNanos(POLL_NANOS);
         }
+        long gapMicros = (System.nanoTime() - missed) / 1000;
         long seen = HostClockServer.epochMicros(Instant.now());
         long[] offset = host.sample(CLOCK_EXCHANGES);
-        out.println("seen " + f[0] + " " + seen + " " + offset[0] + " " + offset[1]);
+        out.println(
+            "seen " + f[0] + " " + seen + " " + offset[0] + " " + offset[1] + " " + gapMicros);
       }
       out.println(
           "cpu "
@@ -101,7 +107,7 @@ public final class ChangeProbeMain {
   }
 
   private static boolean present(IpvsClient ipvs, VirtualServerKey key, InetAddress wanted) {
-    for (RealServerStatus r : ipvs.realServers(key)) {
+    for (RealServerStatus r : ipvs.realServersBrief(key)) {
       if (r.server().key().address().equals(wanted) && r.server().settings().weight() > 0) {
         return true;
       }

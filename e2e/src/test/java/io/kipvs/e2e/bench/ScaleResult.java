@@ -66,12 +66,16 @@ record ScaleResult(
    *     latencies would wrongly include if taken at the host's read
    * @param cpuMillisPerChange the probe's CPU time (polling the kernel every millisecond) per
    *     change
+   * @param gapsMicros per change, sorted: from the probe's last read without the change to its read
+   *     with it, the window in which the change reached the kernel; well over the millisecond of
+   *     polling when the probe itself was late
    */
   record Probe(
       long nodeClockAheadMicros,
       long roundTripMicros,
       long reportDelayMicros,
-      long cpuMillisPerChange) {}
+      long cpuMillisPerChange,
+      List<Long> gapsMicros) {}
 
   /** The histogram's delta: count, sum (s), and how many fell at or under 0.25 s. */
   record Programming(long count, double sumSeconds, long atMostQuarterSecond) {}

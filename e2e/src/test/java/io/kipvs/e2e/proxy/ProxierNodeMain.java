@@ -271,6 +271,10 @@ public final class ProxierNodeMain {
       return c;
     }
 
+    // No watch: its snapshots come from the test.
+    @Override
+    public void prepareForEvents() {}
+
     @Override
     public ClusterSnapshot snapshot() {
       List<ServicePort> now = ports;
