@@ -220,6 +220,41 @@ class ApiServerTest {
     }
   }
 
+  @Test
+  void writesFindTheirObjectAfterItsLabelsChangeAndAfterItIsDeletedAndCreatedAgain() {
+    try (ApiServer api = ApiServer.start()) {
+      Workloads k8s = new Workloads(api::client);
+      k8s.clusterIpService("other", "10.96.0.2", 80);
+      k8s.clusterIpService("web", "10.96.0.1", 80);
+      var services = api.client().services().inNamespace(Workloads.NAMESPACE);
+      annotate(services, "web", "1");
+      // A label is part of the key the server stores the object under: the key changes.
+      label(services, "web");
+      annotate(services, "web", "2");
+      services.withName("web").delete();
+      await().atMost(EVENT_DEADLINE).until(() -> services.withName("web").get() == null);
+      k8s.clusterIpService("web", "10.96.0.3", 80);
+      annotate(services, "web", "3");
+
+      Service web = services.withName("web").get();
+      assertThat(web.getMetadata().getAnnotations()).containsEntry("write", "3");
+      assertThat(web.getMetadata().getLabels()).doesNotContainKey("changed");
+      assertThat(web.getSpec().getClusterIP()).isEqualTo("10.96.0.3");
+      assertThat(services.withName("other").get().getMetadata().getAnnotations()).isNullOrEmpty();
+      assertThat(services.list().getItems()).hasSize(2);
+    }
+  }
+
+  private static void annotate(
+      NonNamespaceOperation<Service, ServiceList, ServiceResource<Service>> services,
+      String name,
+      String write) {
+    Service current = services.withName(name).get();
+    current.getMetadata().setAnnotations(java.util.Map.of("write", write));
+    Service updated = services.resource(current).update();
+    assertThat(updated.getMetadata().getAnnotations()).containsEntry("write", write);
+  }
+
   private static List<String> names(ServiceList list) {
     return list.getItems().stream().map(s -> s.getMetadata().getName()).toList();
   }
