@@ -2,6 +2,7 @@ package io.kipvs.k8s;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,12 +16,15 @@ import java.util.Set;
  * @param triggerTimes per changed service, the earliest trigger time of its changes (the
  *     EndpointSlice annotation endpoints.kubernetes.io/last-change-trigger-time where present), for
  *     the network programming duration metric
+ * @param firstReceived when the watch handed over the earliest of these changes: from then to the
+ *     start of the sync that takes them, they waited for it
  */
 public record ClusterChanges(
     ClusterSnapshot snapshot,
     Set<ServiceName> changedServices,
     boolean nodeChanged,
-    Map<ServiceName, Instant> triggerTimes) {
+    Map<ServiceName, Instant> triggerTimes,
+    Optional<Instant> firstReceived) {
   public ClusterChanges {
     changedServices = Set.copyOf(changedServices);
     triggerTimes = Map.copyOf(triggerTimes);

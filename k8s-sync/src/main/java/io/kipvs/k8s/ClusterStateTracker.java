@@ -50,6 +50,8 @@ final class ClusterStateTracker {
   private Set<ServiceName> changed = new HashSet<>();
   private Map<ServiceName, Instant> triggerTimes = new HashMap<>();
   private boolean nodeChanged;
+  // When the earliest change not yet taken was recorded; null when there is none.
+  private Instant firstReceived;
 
   ClusterStateTracker(String nodeName, BadInputReporter reporter, Clock clock) {
     this.nodeName = nodeName;
@@ -159,7 +161,10 @@ final class ClusterStateTracker {
 
   synchronized ClusterChanges takeChanges() {
     ClusterSnapshot current = snapshot();
-    ClusterChanges changes = new ClusterChanges(current, changed, nodeChanged, triggerTimes);
+    ClusterChanges changes =
+        new ClusterChanges(
+            current, changed, nodeChanged, triggerTimes, Optional.ofNullable(firstReceived));
+    firstReceived = null;
     changed = new HashSet<>();
     triggerTimes = new HashMap<>();
     nodeChanged = false;
@@ -198,6 +203,7 @@ final class ClusterStateTracker {
         nodeLabels = labels;
         nodeKnown = true;
         nodeChanged = true;
+        received();
         snapshot = null;
         if (!Objects.equals(zoneBefore, labels.get(PersistentSnapshot.ZONE_LABEL))) {
           allDirty = true; // topology hints are read against the zone
@@ -208,9 +214,16 @@ final class ClusterStateTracker {
   }
 
   private void markChanged(ServiceName service, Instant trigger) {
+    received();
     dirty.add(service);
     changed.add(service);
     triggerTimes.merge(service, trigger, (a, b) -> a.isBefore(b) ? a : b);
+  }
+
+  private void received() {
+    if (firstReceived == null) {
+      firstReceived = clock.instant();
+    }
   }
 
   private void assembleDirty() {

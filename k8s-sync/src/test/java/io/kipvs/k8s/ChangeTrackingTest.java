@@ -55,6 +55,25 @@ class ChangeTrackingTest {
   }
 
   @Test
+  void changesTellWhenTheEarliestOfThemWasReceived() {
+    assertThat(tracker.takeChanges().firstReceived()).isEmpty();
+    Instant first = clock.instant();
+    tracker.upsertService(simpleService("ns", "a", "10.96.0.1"));
+    clock.advance(Duration.ofMillis(40));
+    tracker.upsertService(simpleService("ns", "b", "10.96.0.2"));
+    assertThat(tracker.takeChanges().firstReceived()).contains(first);
+
+    clock.advance(Duration.ofMillis(10));
+    // An update that changes nothing used is no change, and starts no wait.
+    tracker.upsertService(simpleService("ns", "a", "10.96.0.1"));
+    clock.advance(Duration.ofMillis(10));
+    Instant node = clock.instant();
+    tracker.upsertNode(node(NODE, "zone-b"));
+    assertThat(tracker.takeChanges().firstReceived()).contains(node);
+    assertThat(tracker.takeChanges().firstReceived()).isEmpty();
+  }
+
+  @Test
   void updatesThatChangeNothingUsedAreNotChanges() {
     tracker.upsertService(simpleService("ns", "a", "10.96.0.1"));
     tracker.upsertSlice(slice("ns", "a-1", "a", ep("10.0.0.1/R")).build());

@@ -577,13 +577,21 @@ final class SyncLoop {
           changes.changedServices().size(),
           took.toMillis());
     } else {
+      // How long the changes waited for this sync: what a slow change spent queued, not syncing.
+      String waited =
+          changes
+              .firstReceived()
+              .map(
+                  r -> "; the first change waited " + Duration.between(r, start).toMillis() + " ms")
+              .orElse("");
       LOG.info(
-          "{} took {} ms: {} IPVS operations, {} failed, {} real servers draining",
+          "{} took {} ms: {} IPVS operations, {} failed, {} real servers draining{}",
           kind,
           took.toMillis(),
           plan.operations().size(),
           failures,
-          drains.size());
+          drains.size(),
+          waited);
     }
   }
 

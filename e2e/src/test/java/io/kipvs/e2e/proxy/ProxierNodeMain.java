@@ -266,7 +266,7 @@ public final class ProxierNodeMain {
 
     @Override
     public synchronized ClusterChanges takeChanges() {
-      ClusterChanges c = new ClusterChanges(snapshot(), changed, false, Map.of());
+      ClusterChanges c = new ClusterChanges(snapshot(), changed, false, Map.of(), Optional.empty());
       changed = Set.of();
       return c;
     }
