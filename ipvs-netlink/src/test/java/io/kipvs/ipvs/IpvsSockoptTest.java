@@ -106,4 +106,82 @@ class IpvsSockoptTest {
                 0,
                 Stats.ZERO));
   }
+
+  @Test
+  void servicesRequestCarriesTheRoomAndZeroesTheTable() {
+    ByteBuffer b = RawSockets.buffer(IpvsSockopt.SERVICES_HEADER + 2 * IpvsSockopt.SERVICE_ENTRY);
+    for (int i = 0; i < b.capacity(); i++) {
+      b.put(i, (byte) 0x5a);
+    }
+
+    int length = IpvsSockopt.servicesRequest(b, 2);
+
+    assertThat(length).isEqualTo(8 + 2 * 104);
+    // num_services 2 (host order), pad to the 8-aligned entry table
+    assertThat(hex(b, 0, 8)).isEqualTo("02 00 00 00 00 00 00 00");
+    for (int i = 8; i < length; i++) {
+      assertThat(b.get(i)).as("byte %d", i).isZero();
+    }
+  }
+
+  /** Two entries as the kernel writes them, then the zeroed room the request left. */
+  @Test
+  void decodesTheServiceEntriesUpToTheFirstEmptyOne() throws Exception {
+    // Counters the brief read leaves out.
+    String stats = " 07".repeat(56);
+    String address =
+        "06 00 00 00" // protocol TCP, pad
+            + " 0a 60 00 0a" // addr 10.96.0.10
+            + " 01 bb 00 00" // port 443, pad
+            + " 00 00 00 00" // fwmark 0
+            + " 72 72"
+            + " 00".repeat(14) // sched_name "rr"
+            + " 03 00 00 00" // flags: persistent, and hashed (the kernel's own)
+            + " 30 2a 00 00" // timeout 10800 s
+            + " ff ff ff ff" // netmask /32
+            + " 0a 00 00 00" // num_dests 10
+            + stats;
+    String fwmark =
+        "00 00 00 00 00 00 00 00 00 00 00 00"
+            + " 01 40 00 00" // fwmark 0x4001
+            + " 77 6c 63"
+            + " 00".repeat(13) // "wlc"
+            + " 02 00 00 00" // hashed only
+            + " 00 00 00 00"
+            + " ff ff ff 00" // netmask /24
+            + " 00 00 00 00"
+            + stats;
+    ByteBuffer reply =
+        Hex.buffer(
+                "03 00 00 00 00 00 00 00 "
+                    + address
+                    + " "
+                    + fwmark
+                    + " 00".repeat(IpvsSockopt.SERVICE_ENTRY))
+            .order(ByteOrder.nativeOrder());
+
+    var services = IpvsSockopt.decodeServices(reply, 3);
+
+    assertThat(services)
+        .containsExactly(
+            new VirtualServerStatus(
+                new VirtualServer(
+                    new VirtualServerKey.Address(
+                        Protocol.TCP, InetAddress.getByName("10.96.0.10"), 443),
+                    new VirtualServerSettings(
+                        "rr",
+                        java.util.Set.of(ServiceFlag.PERSISTENT),
+                        10800,
+                        0xffffffff,
+                        java.util.Optional.empty())),
+                Stats.ZERO,
+                java.util.List.of()),
+            new VirtualServerStatus(
+                new VirtualServer(
+                    new VirtualServerKey.Fwmark(AddressFamily.INET, 0x4001),
+                    new VirtualServerSettings(
+                        "wlc", java.util.Set.of(), 0, 0xffffff00, java.util.Optional.empty())),
+                Stats.ZERO,
+                java.util.List.of()));
+  }
 }
