@@ -10,10 +10,10 @@ import java.util.List;
 /**
  * Runs in a node holding a large IPVS table: times, in one JVM and interleaved, the reads of a
  * light resync (the dump of every virtual server with 4 KiB dump datagrams, the old size, and with
- * the client's default, and through getsockopt as a light resync reads them; then the real servers
- * of a tenth of them, one dump each, and the same through getsockopt as a light resync reads them)
- * and the legacy iptables summaries it reads. Wall time, this thread's CPU and system calls, one
- * line per read. In this package for {@link GenericNetlinkIpvsClient#open(NetlinkOptions)}.
+ * the client's default, then the real servers of a tenth of them, one dump each, and the same
+ * through getsockopt as a light resync reads them) and the legacy iptables summaries it reads. Wall
+ * time, this thread's CPU and system calls, one line per read. In this package for {@link
+ * GenericNetlinkIpvsClient#open(NetlinkOptions)}.
  */
 public final class ResyncReadProbe {
   private ResyncReadProbe() {}
@@ -61,12 +61,6 @@ public final class ResyncReadProbe {
                   c,
                   calls));
           if (o == d) {
-            // The virtual servers through getsockopt, as a light resync reads them now.
-            wall = System.nanoTime();
-            cpu = cpu();
-            calls = c.systemCalls().orElse(0);
-            int brief = c.virtualServersBrief().size();
-            out.append(line(round, "virtual servers, getsockopt", brief, wall, cpu, c, calls));
             // The same tenth through getsockopt, as a light resync reads it now.
             wall = System.nanoTime();
             cpu = cpu();

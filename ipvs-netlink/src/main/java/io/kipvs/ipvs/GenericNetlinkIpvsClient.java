@@ -155,20 +155,6 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
   }
 
   @Override
-  public List<VirtualServerStatus> virtualServersBrief() {
-    synchronized (this) {
-      if (sockopt() != null) {
-        try {
-          return sockopt.virtualServers();
-        } catch (NetlinkException e) {
-          refused(e);
-        }
-      }
-    }
-    return virtualServers();
-  }
-
-  @Override
   public List<RealServerStatus> realServersBrief(VirtualServerKey virtualServer) {
     if (virtualServer.family() != AddressFamily.INET) {
       return realServers(virtualServer);

@@ -50,18 +50,6 @@ public interface IpvsClient extends AutoCloseable {
   /** Every virtual server with its counters; real servers are not read (empty lists). */
   List<VirtualServerStatus> virtualServers();
 
-  /**
-   * Every virtual server with its settings as a resync compares them, with the fewest system calls
-   * the kernel allows: two {@code getsockopt} calls (IP_VS_SO_GET_INFO, IP_VS_SO_GET_SERVICES) and
-   * a table of fixed-size entries instead of a netlink dump. That interface shows IPv4 virtual
-   * servers only, and no persistence engine (given as none); counters are given as {@link
-   * Stats#ZERO} and real servers are not read (empty lists). Use {@link #virtualServers} for all of
-   * it. Where the getsockopt interface is unavailable, the same as {@link #virtualServers}.
-   */
-  default List<VirtualServerStatus> virtualServersBrief() {
-    return virtualServers();
-  }
-
   void addRealServer(VirtualServerKey virtualServer, RealServer server);
 
   void updateRealServer(VirtualServerKey virtualServer, RealServer server);

@@ -1,6 +1,5 @@
 package io.kipvs.daemon.proxy;
 
-import io.kipvs.ipvs.AddressFamily;
 import io.kipvs.ipvs.BatchResult;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsOperation;
@@ -243,7 +242,7 @@ final class SyncLoop {
       bound.addAll(addresses.kubeIpvs0());
       bindMissing(index.addresses());
       long tAddresses = System.nanoTime();
-      KernelRead read = readIpvs(thorough, deep, round, touched.keys);
+      KernelRead read = readIpvs(thorough, round, touched.keys);
       IpvsPlan plan = IpvsPlanner.plan(scopeDesired(read, thorough), read.present(), owned);
       long tRead = System.nanoTime();
       int failures = apply(plan, touched.owners);
@@ -294,13 +293,10 @@ final class SyncLoop {
    * real servers are read, and so are those of the changed services and of one slice of the table
    * in {@link #DEEP_ROUNDS}, so that every virtual server's real servers are read within that many
    * resyncs. A light resync reads those real servers with the client's brief read (fewer system
-   * calls; what it leaves out is read over netlink, see below), and the virtual servers too, unless
-   * it is deep or IPv6 ones are wanted. The view learns what was read.
+   * calls; what it leaves out is read over netlink, see below). The view learns what was read.
    */
-  private KernelRead readIpvs(
-      boolean thorough, boolean deep, long round, Set<VirtualServerKey> changed) {
-    List<VirtualServerStatus> services =
-        deep || wantsIpv6VirtualServers() ? ipvs.virtualServers() : ipvs.virtualServersBrief();
+  private KernelRead readIpvs(boolean thorough, long round, Set<VirtualServerKey> changed) {
+    List<VirtualServerStatus> services = ipvs.virtualServers();
     for (IpvsPlan.RealServerRef r : drains.takeDeleted()) {
       view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
     }
@@ -371,20 +367,6 @@ final class SyncLoop {
       present.add(read);
     }
     return new KernelRead(present, scope, Optional.ofNullable(inKernel));
-  }
-
-  /**
-   * Whether the brief read of the virtual servers would miss desired ones: it shows IPv4 virtual
-   * servers only. An IPv6 one made behind kipvs's back on an IPv4-only node is found by the deep
-   * resync, which reads over netlink.
-   */
-  private boolean wantsIpv6VirtualServers() {
-    for (VirtualServerKey key : index.virtualServerKeys()) {
-      if (key.family() == AddressFamily.INET6) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -597,16 +579,11 @@ final class SyncLoop {
     } else {
       // How long the changes waited for this sync: what a slow change spent queued, not syncing.
       String waited =
-          full
-              ? ""
-              : changes
-                  .firstReceived()
-                  .map(
-                      r ->
-                          "; the first change waited "
-                              + Duration.between(r, start).toMillis()
-                              + " ms")
-                  .orElse("");
+          changes
+              .firstReceived()
+              .map(
+                  r -> "; the first change waited " + Duration.between(r, start).toMillis() + " ms")
+              .orElse("");
       LOG.info(
           "{} took {} ms: {} IPVS operations, {} failed, {} real servers draining{}",
           kind,

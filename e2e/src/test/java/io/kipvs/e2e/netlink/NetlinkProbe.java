@@ -156,21 +156,6 @@ public final class NetlinkProbe {
         }
       }
       out.append("compared ").append(compared).append('\n');
-      List<String> fullServers =
-          client.virtualServers().stream()
-              .filter(v -> v.server().key().family() == AddressFamily.INET)
-              .map(NetlinkProbe::compared)
-              .sorted()
-              .toList();
-      long before = client.systemCalls().orElse(-1);
-      List<String> briefServers =
-          client.virtualServersBrief().stream().map(NetlinkProbe::compared).sorted().toList();
-      out.append("vs-calls ").append(client.systemCalls().orElse(-1) - before).append('\n');
-      if (!fullServers.equals(briefServers)) {
-        out.append("vs-mismatch ").append(fullServers).append(" vs ").append(briefServers);
-        out.append('\n');
-      }
-      out.append("vs-compared ").append(briefServers.size()).append('\n');
       long calls = client.systemCalls().orElse(-1);
       try {
         client.realServersBrief(
@@ -182,20 +167,6 @@ public final class NetlinkProbe {
       out.append("missing-calls ").append(client.systemCalls().orElse(-1) - calls).append('\n');
     }
     return out.toString();
-  }
-
-  /** What a resync compares of a virtual server (the brief read shows no persistence engine). */
-  private static String compared(VirtualServerStatus v) {
-    var s = v.server().settings();
-    return v.server().key()
-        + " "
-        + s.scheduler()
-        + " "
-        + s.flags().stream().map(Enum::name).sorted().toList()
-        + " "
-        + s.timeoutSeconds()
-        + " "
-        + Integer.toHexString(s.netmask());
   }
 
   /** What a resync compares of a real server, with its connection counts. */
