@@ -579,11 +579,16 @@ final class SyncLoop {
     } else {
       // How long the changes waited for this sync: what a slow change spent queued, not syncing.
       String waited =
-          changes
-              .firstReceived()
-              .map(
-                  r -> "; the first change waited " + Duration.between(r, start).toMillis() + " ms")
-              .orElse("");
+          full
+              ? ""
+              : changes
+                  .firstReceived()
+                  .map(
+                      r ->
+                          "; the first change waited "
+                              + Duration.between(r, start).toMillis()
+                              + " ms")
+                  .orElse("");
       LOG.info(
           "{} took {} ms: {} IPVS operations, {} failed, {} real servers draining{}",
           kind,
