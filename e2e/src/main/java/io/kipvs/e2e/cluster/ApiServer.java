@@ -32,13 +32,11 @@ public final class ApiServer implements AutoCloseable {
   private final OutageProxy proxy;
 
   private ApiServer() {
+    MockWebServer web = new MockWebServer();
+    web.setServerSocketFactory(new NoDelayServerSockets());
     server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new ResumingCrudDispatcher(),
-            false);
+            new Context(), web, new HashMap<>(), new ResumingCrudDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
     proxy = new OutageProxy(server.getPort());

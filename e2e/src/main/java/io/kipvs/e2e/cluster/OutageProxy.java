@@ -91,6 +91,10 @@ final class OutageProxy implements AutoCloseable {
       try {
         Socket client = socket.accept();
         Socket server = new Socket(target.getAddress(), target.getPort());
+        // What arrives leaves at once, as through a real network: with Nagle's algorithm a frame
+        // read in two parts waited for the peer's delayed acknowledgement, up to 40 ms.
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
         sockets.add(client);
         sockets.add(server);
         threads.execute(() -> pump(client, server));
