@@ -1,6 +1,5 @@
 package io.kipvs.daemon.proxy;
 
-import io.kipvs.ipvs.BatchResult;
 import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsOperation;
 import io.kipvs.ipvs.NetlinkException;
@@ -24,15 +23,18 @@ import org.slf4j.LoggerFactory;
  * they have drained for the maximum time. Runs on its own IPVS socket so that a long sync never
  * delays it.
  *
- * <p>It reads the connection counts without the write lock, then takes the lock once for all its
- * deletions, in one batch. Under the lock it deletes only a real server that the tracker still
- * shows draining since the same instant: the sync loop records under that lock each real server it
- * gives its weight back, so a restored one is never deleted. Why not read under the lock too: the
- * reads of a check held the lock, and the one CPU of a small node, for up to 100 ms at 10,000
- * services, and an endpoint change waited that long (BENCHMARKS.md).
+ * <p>It reads the connection counts without the write lock, then takes the lock for its deletions,
+ * in batches of {@value #BATCH}. Under the lock it deletes only a real server that the tracker
+ * still shows draining since the same instant: the sync loop records under that lock each real
+ * server it gives its weight back, so a restored one is never deleted. Why not read under the lock
+ * too: the reads of a check held the lock, and the one CPU of a small node, for up to 100 ms at
+ * 10,000 services, and an endpoint change waited that long (BENCHMARKS.md).
  */
 final class DrainLoop {
   private static final Logger LOG = LoggerFactory.getLogger(DrainLoop.class);
+  // Deletions per hold of the write lock: a change's sync waits for one batch at most. 82 in one
+  // batch held it 58 ms in a node (BENCHMARKS.md).
+  private static final int BATCH = 16;
   private final IpvsClient ipvs;
   private final DrainTracker drains;
   private final Duration maxDrain;
@@ -105,9 +107,19 @@ final class DrainLoop {
 
   private void act(List<Verdict> verdicts) {
     List<Verdict> deleting = new ArrayList<>();
-    BatchResult result;
+    List<OperationResult> results = new ArrayList<>();
+    for (int from = 0; from < verdicts.size(); from += BATCH) {
+      actUnderLock(
+          verdicts.subList(from, Math.min(verdicts.size(), from + BATCH)), deleting, results);
+    }
+    report(deleting, results);
+  }
+
+  private void actUnderLock(
+      List<Verdict> verdicts, List<Verdict> deleting, List<OperationResult> results) {
     writeLock.lock();
     try {
+      List<Verdict> batch = new ArrayList<>();
       List<IpvsOperation> ops = new ArrayList<>();
       for (Verdict v : verdicts) {
         // Restored, or drained again from a later instant, since it was read: not ours to touch.
@@ -118,22 +130,23 @@ final class DrainLoop {
           drains.forget(v.ref());
           continue;
         }
-        deleting.add(v);
+        batch.add(v);
         ops.add(new IpvsOperation.DeleteRealServer(v.ref().virtualServer(), v.ref().realServer()));
       }
       if (ops.isEmpty()) {
         return;
       }
-      result = ipvs.apply(ops);
-      for (int i = 0; i < deleting.size(); i++) {
-        if (deletedOrGone(result.results().get(i))) {
-          drains.deletedByDrain(deleting.get(i).ref());
+      List<OperationResult> done = ipvs.apply(ops).results();
+      for (int i = 0; i < batch.size(); i++) {
+        if (deletedOrGone(done.get(i))) {
+          drains.deletedByDrain(batch.get(i).ref());
         }
       }
+      deleting.addAll(batch);
+      results.addAll(done);
     } finally {
       writeLock.unlock();
     }
-    report(deleting, result);
   }
 
   /** ENOENT: the real server is gone already, which is what the deletion wanted. */
@@ -141,11 +154,11 @@ final class DrainLoop {
     return r.error().map(e -> e.errno() == 2).orElse(true);
   }
 
-  private static void report(List<Verdict> deleting, BatchResult result) {
+  private static void report(List<Verdict> deleting, List<OperationResult> results) {
     int deleted = 0;
     for (int i = 0; i < deleting.size(); i++) {
       Verdict v = deleting.get(i);
-      OperationResult r = result.results().get(i);
+      OperationResult r = results.get(i);
       String what =
           Addresses.text(v.ref().realServer().address())
               + ":"
