@@ -142,11 +142,9 @@ final class BenchCluster {
    * server's and the host client's update path run before the timed writes.
    */
   void warmUpWrites(int writes) {
+    var maps = client.configMaps().inNamespace(Workloads.NAMESPACE);
     ConfigMap map =
-        client
-            .configMaps()
-            .inNamespace(Workloads.NAMESPACE)
-            .resource(
+        maps.resource(
                 new ConfigMapBuilder()
                     .withNewMetadata()
                     .withName("bench-warm-up")
@@ -157,7 +155,7 @@ final class BenchCluster {
             .create();
     for (int i = 1; i <= writes; i++) {
       map.setData(Map.of("write", Integer.toString(i)));
-      map = client.configMaps().inNamespace(Workloads.NAMESPACE).resource(map).update();
+      map = maps.resource(map).update();
     }
   }
 

@@ -113,7 +113,7 @@ final class BenchReport {
                 "%.1f / %.1f / %.1f ms",
                 ScaleResult.percentile(r.probe().gapsMicros(), 50),
                 ScaleResult.percentile(r.probe().gapsMicros(), 99),
-                r.probe().gapsMicros().get(r.probe().gapsMicros().size() - 1) / 1000.0));
+                ScaleResult.percentile(r.probe().gapsMicros(), 100)));
     row(
         out,
         "the probe's own CPU per change (it polls the kernel every ms)",
