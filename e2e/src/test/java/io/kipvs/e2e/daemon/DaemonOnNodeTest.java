@@ -89,11 +89,18 @@ class DaemonOnNodeTest {
   @Test
   @Order(2)
   void driftMadeByHandIsRepairedWithinTheSyncPeriod() {
-    // One command, so that a periodic sync cannot repair the drift before the test sees it made
-    // (on a slow node, one did run between separate commands).
+    // The daemon is stopped while the drift is made and read back: a periodic sync did run
+    // between the commands on a loaded node, even when they were one shell line.
+    long pid = daemon.process().pid();
     assertThat(
             node.run(
-                "ipvsadm -D -t " + VIP + ":80 && ipvsadm -A -t 10.96.0.99:80 -s rr && ipvsadm -Sn"))
+                "kill -STOP "
+                    + pid
+                    + "; ipvsadm -D -t "
+                    + VIP
+                    + ":80; ipvsadm -A -t 10.96.0.99:80 -s rr; drifted=$(ipvsadm -Sn); kill -CONT "
+                    + pid
+                    + "; echo \"$drifted\""))
         .doesNotContain("-A -t " + VIP + ":80")
         .contains("-A -t 10.96.0.99:80");
 
