@@ -22,8 +22,9 @@ import java.util.Optional;
  * @param metricProgramming the daemon's network programming histogram over the changes
  * @param quietLatenciesMicros the latencies of the changes that did not overlap a periodic full
  *     sync (which holds the sync loop), sorted
- * @param idle one idle periodic resync, when measured
+ * @param idle idle sync periods, each holding one resync, when measured
  * @param probe how the probe in the node measured
+ * @param firstTouch what a first write to a page of memory costs, in the node and on the host
  * @param rssKiB VmRSS after the first full sync
  * @param liveHeapBytes heap in use right after a full GC
  * @param ipvsadmSave {@code ipvsadm -Sn} of the final table (ms) and its line count
@@ -47,6 +48,7 @@ record ScaleResult(
     List<Long> quietLatenciesMicros,
     Optional<Idle> idle,
     Probe probe,
+    FirstTouch firstTouch,
     long rssKiB,
     long liveHeapBytes,
     long ipvsadmSave,
@@ -81,12 +83,49 @@ record ScaleResult(
   record Programming(long count, double sumSeconds, long atMostQuarterSecond) {}
 
   /**
-   * @param cpuMillis the daemon's own user + system CPU over one sync period holding one resync
-   * @param childCpuMillis CPU of the processes it ran (ipset, iptables-save...) over that period
-   * @param writes netlink write operations over that period
-   * @param syncMillis the resync's wall time as the daemon logs it
+   * Microseconds per page of a first write to fresh memory and of a second one ({@link
+   * FirstTouchMain}), in the node and on the host.
    */
-  record Idle(long cpuMillis, long childCpuMillis, long writes, long syncMillis, String phases) {}
+  record FirstTouch(
+      double nodeMicros, double nodeAgainMicros, double hostMicros, double hostAgainMicros) {
+    /** A first write to each page of {@code kib} of memory at the node's cost, in ms. */
+    double nodeMillisFor(long kib) {
+      return kib / 4.0 * nodeMicros / 1000;
+    }
+  }
+
+  /**
+   * One idle sync period holding one resync.
+   *
+   * @param cpuMillis the daemon's own user + system CPU over the period
+   * @param childCpuMillis CPU of the processes it ran (ipset, iptables-save...) over the period
+   * @param syncMillis the resync's wall time as the daemon logs it
+   * @param phases the resync's phases as the daemon logs them
+   */
+  record IdlePeriod(long cpuMillis, long childCpuMillis, long syncMillis, String phases) {}
+
+  /**
+   * Idle sync periods in steady state.
+   *
+   * @param periods in the order they ran
+   * @param writes netlink write operations over all of them
+   */
+  record Idle(List<IdlePeriod> periods, long writes) {
+    /** The period whose daemon CPU is the median (the lower middle one of an even count). */
+    IdlePeriod median() {
+      List<IdlePeriod> sorted =
+          periods.stream()
+              .sorted(java.util.Comparator.comparingLong(IdlePeriod::cpuMillis))
+              .toList();
+      return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    String cpuEach() {
+      return periods.stream()
+          .map(p -> String.format("%,d", p.cpuMillis()))
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
+  }
 
   long phase(String name) {
     return phases.stream().filter(p -> p.name().equals(name)).mapToLong(Phase::millis).sum();

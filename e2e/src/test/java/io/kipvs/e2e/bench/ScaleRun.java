@@ -72,6 +72,7 @@ final class ScaleRun {
       }
       List<String> args =
           KipvsDaemon.daemonSetArgs(node, api, "--ipvs-sync-period=" + settings.syncPeriod());
+      ScaleResult.FirstTouch firstTouch = firstTouch();
       Instant start = Instant.now();
       JavaProcess daemon = KipvsDaemon.startJava(node, jvm, args);
       try {
@@ -135,6 +136,7 @@ final class ScaleRun {
             List.copyOf(quiet),
             idle,
             lat.probe(),
+            firstTouch,
             rss,
             heap,
             reference[0],
@@ -149,27 +151,42 @@ final class ScaleRun {
     }
   }
 
-  /** Two consecutive periodic full syncs with nothing changed: the CPU and writes between. */
+  /**
+   * Idle periods in steady state: the period the memory figures ended in and one more are let pass
+   * first (the full collection and heap histogram they took resize the heap, and the first resyncs
+   * still compile code), then the CPU of each of {@link #IDLE_PERIODS} sync periods, each holding
+   * one resync, and the writes over all of them. The metrics are scraped outside the CPU windows: a
+   * scrape is the benchmark's work.
+   */
   private ScaleResult.Idle idleResync(JavaProcess daemon) {
     int n = count(daemon, FULL_SYNC);
     awaitCount(daemon, n + 1);
-    long[] before = cpuTicks(daemon);
     double writesBefore = metrics().sum("kipvs_netlink_operations_total");
     awaitCount(daemon, n + 2);
-    long[] after = cpuTicks(daemon);
+    List<long[]> ticks = new ArrayList<>();
+    ticks.add(cpuTicks(daemon));
+    for (int p = 1; p <= IDLE_PERIODS; p++) {
+      awaitCount(daemon, n + 2 + p);
+      ticks.add(cpuTicks(daemon));
+    }
     double writesAfter = metrics().sum("kipvs_netlink_operations_total");
+    long tick = 1000 / ticks.get(0)[2];
     List<String> syncs = lines(daemon, FULL_SYNC);
-    Matcher m = FULL_SYNC.matcher(syncs.get(n + 1));
-    m.find();
     List<String> phaseLines = lines(daemon, Pattern.compile("Full sync phases"));
-    String phases = phaseLines.get(n + 1);
-    long tick = 1000 / after[2];
-    return new ScaleResult.Idle(
-        (after[0] - before[0]) * tick,
-        (after[1] - before[1]) * tick,
-        Math.round(writesAfter - writesBefore),
-        Long.parseLong(m.group(1)),
-        phases.substring(phases.indexOf("snapshot")));
+    List<ScaleResult.IdlePeriod> periods = new ArrayList<>();
+    for (int p = 1; p <= IDLE_PERIODS; p++) {
+      int sync = n + 1 + p;
+      Matcher m = FULL_SYNC.matcher(syncs.get(sync));
+      m.find();
+      String phases = phaseLines.get(sync);
+      periods.add(
+          new ScaleResult.IdlePeriod(
+              (ticks.get(p)[0] - ticks.get(p - 1)[0]) * tick,
+              (ticks.get(p)[1] - ticks.get(p - 1)[1]) * tick,
+              Long.parseLong(m.group(1)),
+              phases.substring(phases.indexOf("snapshot"))));
+    }
+    return new ScaleResult.Idle(periods, Math.round(writesAfter - writesBefore));
   }
 
   /** Latencies (sorted), API call times (sorted), and each change's [write, seen] in epoch µs. */
@@ -391,6 +408,27 @@ final class ScaleRun {
   }
 
   /** utime + stime, cutime + cstime (clock ticks), and the ticks per second. */
+  /** The first write to a page of fresh memory, in the node and in this JVM on the host. */
+  private ScaleResult.FirstTouch firstTouch() {
+    JavaProcess p =
+        node.startJava(List.of(), FirstTouchMain.class.getName(), List.of(FIRST_TOUCH_MB));
+    String[] f = p.awaitLogLine("^first-touch ", Duration.ofMinutes(2)).strip().split(" ");
+    p.awaitExit(Duration.ofMinutes(1));
+    double[] host = FirstTouchMain.measure(Integer.parseInt(FIRST_TOUCH_MB));
+    ScaleResult.FirstTouch t =
+        new ScaleResult.FirstTouch(
+            Double.parseDouble(f[1]), Double.parseDouble(f[2]), host[0], host[1]);
+    log(
+        "first write to a page: %.1f us in the node (again %.2f), %.1f us on the host (again %.2f)",
+        t.nodeMicros(), t.nodeAgainMicros(), t.hostMicros(), t.hostAgainMicros());
+    return t;
+  }
+
+  private static final String FIRST_TOUCH_MB = "64";
+
+  /** Idle sync periods measured, after one let pass. */
+  private static final int IDLE_PERIODS = 3;
+
   private long[] cpuTicks(JavaProcess daemon) {
     String out =
         node.run("cut -d')' -f2- /proc/" + daemon.pid() + "/stat; getconf CLK_TCK").strip();
