@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.crud.Attribute;
@@ -56,14 +57,17 @@ final class ResumingCrudDispatcher extends KubernetesCrudDispatcher {
   // compiled), which a real API server does not spend and which the benchmark's latency from the
   // API write would count.
   private final Map<Attribute, List<AttributeSet>> byName = new HashMap<>();
-  // Objects were created or changed since the index was built: a key it lacks may exist.
+  // A write stored a key the index could not be told about: a key it lacks may exist.
   private boolean indexStale = true;
+  // The key fabric8 stores a written object under, computed as its processEvent does.
+  private final KubernetesAttributesExtractor extractor = new KubernetesAttributesExtractor();
 
   /**
    * The object a path names, through the index of stored keys by name: the first stored key with
-   * the path's name that is still stored and matches the path, as fabric8's scan would find it. The
-   * index is built again, by one scan, only when it has no such key and writes happened since it
-   * was built. Paths without a name (lists) go to fabric8's scan.
+   * the path's name that is still stored and matches the path, as fabric8's scan would find it.
+   * Each write adds the key it stored ({@link #processEvent}); the index is built again, by one
+   * scan, only when it has no such key and a write's key could not be told. Paths without a name
+   * (lists) go to fabric8's scan.
    */
   @Override
   public synchronized Map.Entry<AttributeSet, String> findResource(AttributeSet path) {
@@ -104,7 +108,25 @@ final class ResumingCrudDispatcher extends KubernetesCrudDispatcher {
       GenericKubernetesResource resource,
       String newState) {
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    indexStale = true;
+    if (newState == null) {
+      return;
+    }
+    // Each create used to rebuild the index from every stored key: 10,000 services' objects took
+    // 120 s to create instead of seconds.
+    AttributeSet key =
+        resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+    if (!key.containsKey("plural")) {
+      key = AttributeSet.merge(pathAttributes, key);
+    }
+    Attribute name = key.getAttribute(NAME);
+    if (name != null && map.get(key) == newState) {
+      List<AttributeSet> keys = byName.computeIfAbsent(name, k -> new ArrayList<>());
+      if (!keys.contains(key)) {
+        keys.add(key);
+      }
+    } else {
+      indexStale = true;
+    }
   }
 
   /**
