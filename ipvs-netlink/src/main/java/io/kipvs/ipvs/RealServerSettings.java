@@ -26,9 +26,20 @@ public record RealServerSettings(
     }
   }
 
+  // The settings nearly every real server of a kube-proxy table has: one value each instead of one
+  // per real server (100,000 of them at 10,000 services x 10 endpoints).
+  private static final RealServerSettings MASQUERADE_1 =
+      new RealServerSettings(ForwardingMethod.MASQUERADE, 1, 0, 0, TunnelSettings.IPIP);
+  private static final RealServerSettings MASQUERADE_0 = MASQUERADE_1.withWeight(0);
+
   /** A masquerading real server with this weight, as kube-proxy makes them. */
   public static RealServerSettings masquerade(int weight) {
-    return new RealServerSettings(ForwardingMethod.MASQUERADE, weight, 0, 0, TunnelSettings.IPIP);
+    return switch (weight) {
+      case 1 -> MASQUERADE_1;
+      case 0 -> MASQUERADE_0;
+      default ->
+          new RealServerSettings(ForwardingMethod.MASQUERADE, weight, 0, 0, TunnelSettings.IPIP);
+    };
   }
 
   public RealServerSettings withWeight(int newWeight) {
