@@ -244,6 +244,24 @@ public final class Node {
     return text.toString();
   }
 
+  /**
+   * Adds network namespace {@code name} with its loopback up and a default route through a dummy
+   * link. A bare namespace has neither, and the kernel then refuses masquerading IPVS real servers
+   * in it ("address not unicast").
+   */
+  public void addRoutedNamespace(String name) {
+    run(
+        """
+        ip netns add %1$s
+        ip -n %1$s link set lo up
+        ip -n %1$s link add ns-route0 type dummy
+        ip -n %1$s addr add 10.127.0.1/32 dev ns-route0
+        ip -n %1$s link set ns-route0 up
+        ip -n %1$s route add default dev ns-route0
+        """
+            .formatted(name));
+  }
+
   /** Ends the node: all of its host processes, by PID and process group. Idempotent. */
   public void stop() {
     if (stopped) {

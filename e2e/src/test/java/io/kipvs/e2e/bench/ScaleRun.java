@@ -360,12 +360,12 @@ final class ScaleRun {
    * trash of the ones just flushed: 110,000 lines then took 210 to 240 s.
    */
   private long[] ipvsadmReference() {
+    node.addRoutedNamespace("ipvs-reference");
     String out =
         node.run(
             """
             ms() { echo $(( $(date +%%s%%N) / 1000000 )); }
             s=$(ms); ipvsadm -Sn > %1$s/rules; e=$(ms); echo save $((e-s)) $(wc -l < %1$s/rules)
-            ip netns add ipvs-reference
             s=$(ms); ip netns exec ipvs-reference ipvsadm -R < %1$s/rules; e=$(ms)
             echo restore $((e-s))
             ip netns exec ipvs-reference ipvsadm -Sn | wc -l

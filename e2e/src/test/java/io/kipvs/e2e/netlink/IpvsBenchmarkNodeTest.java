@@ -116,7 +116,7 @@ class IpvsBenchmarkNodeTest {
     // Into a fresh network namespace, as ours went into an empty table: restored after ipvsadm -C
     // instead, each real server added walks the kernel's trash of the ones just flushed
     // (BENCHMARKS.md, "The kernel's trash").
-    node.run("ip netns add ipvs-reference");
+    node.addRoutedNamespace("ipvs-reference");
     double ipvsadmWrite = timed(node, "ip netns exec ipvs-reference ipvsadm -R < " + RULES);
     assertThat(
             node.run("ip netns exec ipvs-reference ipvsadm -Ln | grep -c -- '->' || true").strip())
