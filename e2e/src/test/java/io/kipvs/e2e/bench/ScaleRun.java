@@ -352,7 +352,6 @@ final class ScaleRun {
     return sorted.get(sorted.size() / 2);
   }
 
-  /** {@code ipvsadm -Sn} of the final table, flushed, restored with {@code ipvsadm -R}. */
   /**
    * {@code ipvsadm -Sn} of the final table, timed, and {@code ipvsadm -R} of it into a fresh
    * network namespace, timed: an empty table as the daemon's first sync had, and an empty trash.
@@ -403,7 +402,6 @@ final class ScaleRun {
         jcmd + " " + daemon.pid() + " GC.class_histogram | head -22", Duration.ofMinutes(2));
   }
 
-  /** utime + stime, cutime + cstime (clock ticks), and the ticks per second. */
   /** The first write to a page of fresh memory, in the node and in this JVM on the host. */
   private ScaleResult.FirstTouch firstTouch() {
     JavaProcess p =
@@ -422,9 +420,10 @@ final class ScaleRun {
 
   private static final String FIRST_TOUCH_MB = "64";
 
-  /** Idle sync periods measured, after one let pass. */
+  /** Idle sync periods measured, after two let pass. */
   private static final int IDLE_PERIODS = 3;
 
+  /** utime + stime, cutime + cstime (clock ticks), and the ticks per second. */
   private long[] cpuTicks(JavaProcess daemon) {
     String out =
         node.run("cut -d')' -f2- /proc/" + daemon.pid() + "/stat; getconf CLK_TCK").strip();
