@@ -47,7 +47,7 @@ import okio.ByteString;
  */
 final class ResumingCrudDispatcher extends KubernetesCrudDispatcher {
   private static final String ADDED = "ADDED";
-  private static final String NAME = "name";
+  private static final String NAME = KubernetesAttributesExtractor.NAME;
 
   private final ListPages pages = new ListPages();
 
@@ -115,7 +115,7 @@ final class ResumingCrudDispatcher extends KubernetesCrudDispatcher {
     // 120 s to create instead of seconds.
     AttributeSet key =
         resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
-    if (!key.containsKey("plural")) {
+    if (!key.containsKey(KubernetesAttributesExtractor.PLURAL)) {
       key = AttributeSet.merge(pathAttributes, key);
     }
     Attribute name = key.getAttribute(NAME);

@@ -143,7 +143,7 @@ final class BenchReport {
                     r.metricProgramming().atMostQuarterSecond()));
     row(
         out,
-        "idle resync: daemon CPU per sync period, median (each of 3)",
+        "idle resync: daemon CPU per sync period, median (each period)",
         r -> r.idle().map(i -> ms(i.median().cpuMillis()) + " (" + i.cpuEach() + ")").orElse("-"));
     row(
         out,

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * What a process pays for the first write to each page of fresh memory, against a second write to
  * the same pages. In a user-mode-linux node the first write to a page is a trip through the host; a
  * JVM's start-up touches all of its resident memory once, so this cost times the daemon's RSS is a
- * floor under its start-up in a node (BENCHMARKS.md, "Memory first touched").
+ * floor under its start-up in a node (BENCHMARKS.md, "Memory first touched in a node").
  *
  * <p>Prints {@code first-touch FIRST AGAIN} in microseconds per page.
  */
