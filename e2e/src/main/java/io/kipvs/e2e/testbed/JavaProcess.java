@@ -130,13 +130,14 @@ public final class JavaProcess {
     Pattern pattern = Pattern.compile(regex);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      Optional<String> line = log().lines().filter(l -> pattern.matcher(l).find()).findFirst();
+      Optional<String> line =
+          CompleteLines.of(log()).filter(l -> pattern.matcher(l).find()).findFirst();
       if (line.isPresent()) {
         return line.get();
       }
       OptionalInt exit = exitCode();
       if (exit.isPresent() || !node.isRunning()) {
-        // The last lines may have arrived just before the exit.
+        // The last lines may have arrived just before the exit, the very last without a newline.
         line = log().lines().filter(l -> pattern.matcher(l).find()).findFirst();
         if (line.isPresent()) {
           return line.get();

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.kipvs.e2e.cluster.ApiServer;
 import io.kipvs.e2e.cluster.KipvsDaemon;
 import io.kipvs.e2e.cluster.Workloads;
+import io.kipvs.e2e.testbed.CompleteLines;
 import io.kipvs.e2e.testbed.JavaProcess;
 import io.kipvs.e2e.testbed.Node;
 import java.io.IOException;
@@ -454,7 +455,7 @@ final class ScaleRun {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
+        for (String line : CompleteLines.of(Files.readString(file)).toList()) {
           if (line.startsWith(prefix)) {
             return line;
           }
@@ -485,7 +486,7 @@ final class ScaleRun {
   }
 
   private static List<String> lines(JavaProcess p, Pattern pattern) {
-    return p.log().lines().filter(l -> pattern.matcher(l).find()).toList();
+    return CompleteLines.of(p.log()).filter(l -> pattern.matcher(l).find()).toList();
   }
 
   private static String firstLine(JavaProcess p, Pattern pattern) {

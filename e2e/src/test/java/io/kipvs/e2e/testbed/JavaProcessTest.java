@@ -69,4 +69,21 @@ class JavaProcessTest {
         .hasMessageContaining("sample started wait");
     java.kill();
   }
+
+  @Test
+  void awaitLogLineReturnsALineOnlyOnceItsNewlineIsWritten() throws InterruptedException {
+    JavaProcess java = node.startJava(SampleMain.class.getName(), "half", "/tmp/end-the-line");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!java.log().contains("sample half ") && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(java.log()).endsWith("sample half ");
+
+    assertThatThrownBy(() -> java.awaitLogLine("^sample half", Duration.ofMillis(500)))
+        .isInstanceOf(NodeTimeoutException.class);
+    node.run("touch /tmp/end-the-line");
+    assertThat(java.awaitLogLine("^sample half", Duration.ofSeconds(30)))
+        .isEqualTo("sample half done");
+    java.kill();
+  }
 }
