@@ -263,9 +263,9 @@ final class ScaleRun {
                   "120",
                   ApiServer.HOST_FROM_NODE + ":" + hostClock.port()));
       awaitInFile(seenFile, "ready", Duration.ofSeconds(120), probe);
-      cluster.warmUpWrites(WARM_UP_WRITES);
       Map<String, Long> committed = new ConcurrentHashMap<>();
       Watch watch = cluster.watchSliceUpdates(committed::put);
+      cluster.warmUpWrites(WARM_UP_WRITES);
       PromText before = metrics();
       List<Long> fromCommit = new ArrayList<>();
       List<Long> micros = new ArrayList<>();
