@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * medians, asserts nothing on time. {@code -Dkipvs.bench.start=true} runs it; {@code
  * -Dkipvs.bench.start.repeats=N} (3); {@code -Dkipvs.bench.start.classList=true} first writes the
  * class list of one run (its first full sync, then three endpoint changes) into the node's output
- * folder, for {@code classes.lst}.
+ * folder, for {@code classes.lst}. {@code -Dkipvs.bench.start.options="OPTS;OPTS"} adds a variant
+ * of what kipvs ships with these JVM options for each.
  */
 class JvmStartBenchmarkTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
@@ -96,6 +97,14 @@ class JvmStartBenchmarkTest {
           "jffi folder, no archive",
           shipped.jvmOptions().stream().filter(o -> o.startsWith("-Djffi")).toList());
       variants.put("neither", List.of());
+      // More JVM options on top of what kipvs ships, each as a variant of its own.
+      for (String extra : System.getProperty("kipvs.bench.start.options", "").split(";")) {
+        if (!extra.isBlank()) {
+          List<String> options = new ArrayList<>(shipped.jvmOptions());
+          options.addAll(List.of(extra.strip().split(" +")));
+          variants.put("shipped " + extra.strip(), options);
+        }
+      }
       Map<String, List<long[]>> results = new LinkedHashMap<>();
       for (int run = 0; run < repeats; run++) {
         for (var variant : variants.entrySet()) {
