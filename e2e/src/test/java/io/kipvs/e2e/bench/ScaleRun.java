@@ -74,6 +74,7 @@ final class ScaleRun {
       List<String> args =
           KipvsDaemon.daemonSetArgs(node, api, "--ipvs-sync-period=" + settings.syncPeriod());
       ScaleResult.FirstTouch firstTouch = firstTouch();
+      KipvsDaemon.prepareClassPath();
       Instant start = Instant.now();
       JavaProcess daemon = KipvsDaemon.startJava(node, jvm, args);
       try {
