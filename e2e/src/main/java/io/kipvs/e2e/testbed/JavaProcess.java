@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A JVM running in the background inside a node, started by {@link Node#startJava}. Its standard
@@ -103,6 +104,11 @@ public final class JavaProcess {
     }
   }
 
+  /** The log's lines whose newline has been written: a line still being printed is left out. */
+  public Stream<String> completeLogLines() {
+    return CompleteLines.of(log());
+  }
+
   /** Its exit code, once it ended. */
   public OptionalInt exitCode() {
     Path file = node.outputDir().resolve(id + ".exit");
@@ -130,8 +136,7 @@ public final class JavaProcess {
     Pattern pattern = Pattern.compile(regex);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      Optional<String> line =
-          CompleteLines.of(log()).filter(l -> pattern.matcher(l).find()).findFirst();
+      Optional<String> line = completeLogLines().filter(l -> pattern.matcher(l).find()).findFirst();
       if (line.isPresent()) {
         return line.get();
       }

@@ -3,7 +3,6 @@ package io.kipvs.e2e.bench;
 import io.kipvs.e2e.cluster.ApiServer;
 import io.kipvs.e2e.cluster.KipvsDaemon;
 import io.kipvs.e2e.cluster.Workloads;
-import io.kipvs.e2e.testbed.CompleteLines;
 import io.kipvs.e2e.testbed.JavaProcess;
 import io.kipvs.e2e.testbed.Node;
 import io.kipvs.e2e.testbed.NodeOptions;
@@ -162,7 +161,7 @@ class IdleCpuBenchmarkTest {
   }
 
   private static int count(JavaProcess p) {
-    return (int) CompleteLines.of(p.log()).filter(l -> FULL_SYNC.matcher(l).find()).count();
+    return (int) p.completeLogLines().filter(l -> FULL_SYNC.matcher(l).find()).count();
   }
 
   private static void awaitSyncs(JavaProcess daemon, int n) throws InterruptedException {

@@ -487,7 +487,7 @@ final class ScaleRun {
   }
 
   private static List<String> lines(JavaProcess p, Pattern pattern) {
-    return CompleteLines.of(p.log()).filter(l -> pattern.matcher(l).find()).toList();
+    return p.completeLogLines().filter(l -> pattern.matcher(l).find()).toList();
   }
 
   private static String firstLine(JavaProcess p, Pattern pattern) {

@@ -3,7 +3,6 @@ package io.kipvs.e2e.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.e2e.cluster.KipvsDaemon;
-import io.kipvs.e2e.testbed.CompleteLines;
 import io.kipvs.e2e.testbed.JavaProcess;
 import io.kipvs.e2e.testbed.Node;
 import io.kipvs.e2e.testbed.TestbedExtension;
@@ -123,7 +122,7 @@ class ProxierScaleInNodeTest {
   static String awaitNth(JavaProcess p, String text, int n, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
-      List<String> lines = CompleteLines.of(p.log()).filter(l -> l.contains(text)).toList();
+      List<String> lines = p.completeLogLines().filter(l -> l.contains(text)).toList();
       if (lines.size() >= n) {
         return lines.get(n - 1);
       }
