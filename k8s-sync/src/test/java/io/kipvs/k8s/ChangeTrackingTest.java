@@ -194,6 +194,19 @@ class ChangeTrackingTest {
   }
 
   @Test
+  void triggerTimesAreReadWithTheirOffsetAndFraction() {
+    assertThat(ClusterStateTracker.parseTriggerTime("2026-01-01T00:00:10Z"))
+        .contains(Instant.parse("2026-01-01T00:00:10Z"));
+    assertThat(ClusterStateTracker.parseTriggerTime("2026-01-01T02:00:10+02:00"))
+        .contains(Instant.parse("2026-01-01T00:00:10Z"));
+    assertThat(ClusterStateTracker.parseTriggerTime("2026-01-01T00:00:10.123456Z"))
+        .contains(Instant.parse("2026-01-01T00:00:10.123456Z"));
+    assertThat(ClusterStateTracker.parseTriggerTime("2026-01-01T00:00:10")).isEmpty();
+    assertThat(ClusterStateTracker.parseTriggerTime("2026-13-01T00:00:10Z")).isEmpty();
+    assertThat(ClusterStateTracker.parseTriggerTime("yesterday")).isEmpty();
+  }
+
+  @Test
   void snapshotPortsCollectionIsComplete() {
     tracker.upsertService(simpleService("ns", "a", "10.96.0.1"));
     tracker.upsertService(simpleService("ns", "b", "10.96.0.2"));
