@@ -195,7 +195,7 @@ final class InformerClusterWatch implements ClusterWatch {
   @Override
   public void prepareForEvents() {
     long start = System.nanoTime();
-    WatchEventWarmUp.run(client.getKubernetesSerialization());
+    WatchEventWarmUp.run(client.getKubernetesSerialization(), nodeName);
     LOG.debug("Watch events prepared in {} ms", (System.nanoTime() - start) / 1_000_000);
   }
 

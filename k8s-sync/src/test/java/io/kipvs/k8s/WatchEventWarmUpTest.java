@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.net.InetAddress;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 class WatchEventWarmUpTest {
@@ -14,7 +16,19 @@ class WatchEventWarmUpTest {
   void readsAWatchEventOfEachWatchedKindAsItsTypedClass() {
     // Not GenericKubernetesResource: the kind map was built, as a watch connection's first event
     // builds it.
-    assertThat(WatchEventWarmUp.run(new KubernetesSerialization()))
-        .containsExactly(Service.class, EndpointSlice.class, Node.class);
+    assertThat(WatchEventWarmUp.readEvents(new KubernetesSerialization()))
+        .extracting(Object::getClass)
+        .containsExactly(Service.class, EndpointSlice.class, EndpointSlice.class, Node.class);
+  }
+
+  @Test
+  void runsTheTrackerThroughAnEndpointChange() throws Exception {
+    // The scratch tracker's snapshot after the change has the changed slice's endpoint: the change
+    // was parsed, compared with the slice before it and assembled, as a real change is.
+    var ports = WatchEventWarmUp.run(new KubernetesSerialization(), "this-node");
+    assertThat(ports).hasSize(1);
+    assertThat(ports.get(0).clusterEndpoints())
+        .extracting(Endpoint::address, Endpoint::port)
+        .containsExactly(Tuple.tuple(InetAddress.getByName("10.0.0.2"), 8080));
   }
 }
