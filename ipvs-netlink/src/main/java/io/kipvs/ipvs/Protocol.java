@@ -9,9 +9,11 @@ public enum Protocol {
   SCTP(132);
 
   private final int number;
+  private final String lowerName;
 
   Protocol(int number) {
     this.number = number;
+    this.lowerName = name().toLowerCase(Locale.ROOT);
   }
 
   /** The IP protocol number, as carried in IPVS_SVC_ATTR_PROTOCOL. */
@@ -31,6 +33,6 @@ public enum Protocol {
 
   /** Lower-case name as ipvsadm prints it in its -S format option letters' neighbour text. */
   public String lowerName() {
-    return name().toLowerCase(Locale.ROOT);
+    return lowerName;
   }
 }

@@ -10,6 +10,7 @@ import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerSettings;
 import io.kipvs.k8s.Cidr;
 import io.kipvs.k8s.Endpoint;
+import io.kipvs.k8s.L4Protocol;
 import io.kipvs.k8s.ServiceName;
 import io.kipvs.k8s.ServicePort;
 import io.kipvs.k8s.TrafficPolicy;
@@ -68,6 +69,15 @@ final class DesiredStateBuilder {
         noLocalExternal);
   }
 
+  /** By a switch rather than by name: it runs for every port of every sync. */
+  static Protocol ipvsProtocol(L4Protocol protocol) {
+    return switch (protocol) {
+      case TCP -> Protocol.TCP;
+      case UDP -> Protocol.UDP;
+      case SCTP -> Protocol.SCTP;
+    };
+  }
+
   private static boolean hasExternalAccess(ServicePort port) {
     return port.nodePort().isPresent()
         || !port.externalIps().isEmpty()
@@ -99,7 +109,7 @@ final class DesiredStateBuilder {
       this.bound = bound;
       this.entries = entries;
       this.noNodeAccess = noNodeAccess;
-      this.protocol = Protocol.valueOf(port.name().protocol().name());
+      this.protocol = ipvsProtocol(port.name().protocol());
       this.proto = protocol.lowerName();
       this.externalLocal = port.externalPolicy() == TrafficPolicy.LOCAL;
     }

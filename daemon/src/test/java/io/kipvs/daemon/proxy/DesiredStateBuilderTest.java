@@ -198,4 +198,11 @@ class DesiredStateBuilderTest {
         .map(e -> e.setName() + " " + e.member())
         .collect(Collectors.toSet());
   }
+
+  @Test
+  void eachServiceProtocolIsTheIpvsProtocolOfTheSameName() {
+    for (L4Protocol protocol : L4Protocol.values()) {
+      assertThat(DesiredStateBuilder.ipvsProtocol(protocol).name()).isEqualTo(protocol.name());
+    }
+  }
 }

@@ -42,4 +42,23 @@ class ProxyMetricsTest {
         .contains("kipvs_virtual_servers 5.0")
         .contains("kipvs_real_servers 7.0");
   }
+
+  @Test
+  void countsOperationsByKindAcrossCalls() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    ProxyMetrics metrics = new ProxyMetrics(registry);
+    for (int i = 0; i < 3; i++) {
+      metrics.operation(
+          new IpvsOperation.AddRealServer(tcp("10.96.0.1", 80), rs("10.244.1." + i, 80, 1)), false);
+    }
+    metrics.operation(
+        new IpvsOperation.DeleteRealServer(tcp("10.96.0.1", 80), rs("10.244.1.0", 80, 1).key()),
+        false);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("kipvs_netlink_operations_total{operation=\"add_real_server\"} 3.0")
+        .contains("kipvs_netlink_operations_total{operation=\"delete_real_server\"} 1.0")
+        .doesNotContain("kipvs_netlink_errors_total{");
+  }
 }
