@@ -61,6 +61,20 @@ public final class ResyncReadProbe {
                   c,
                   calls));
           if (o == d) {
+            // The same dump without decoding the counters, as a resync reads it now.
+            wall = System.nanoTime();
+            cpu = cpu();
+            calls = c.systemCalls().orElse(0);
+            int table = c.virtualServerTable().size();
+            out.append(
+                line(
+                    round,
+                    "virtual servers without counters, " + slot + " slots",
+                    table,
+                    wall,
+                    cpu,
+                    c,
+                    calls));
             // The same tenth through getsockopt, as a light resync reads it now.
             wall = System.nanoTime();
             cpu = cpu();

@@ -131,6 +131,14 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
   }
 
   @Override
+  public List<VirtualServer> virtualServerTable() {
+    return connection.dump(
+        (w, f, s) -> codec.plain(w, f, s, CMD_GET_SERVICE),
+        () -> "IPVS_CMD_GET_SERVICE dump",
+        codec::decodeServer);
+  }
+
+  @Override
   public void addRealServer(VirtualServerKey virtualServer, RealServer server) {
     applyOne(new IpvsOperation.AddRealServer(virtualServer, server));
   }

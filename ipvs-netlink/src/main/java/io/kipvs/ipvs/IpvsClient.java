@@ -50,6 +50,12 @@ public interface IpvsClient extends AutoCloseable {
   /** Every virtual server with its counters; real servers are not read (empty lists). */
   List<VirtualServerStatus> virtualServers();
 
+  /**
+   * Every virtual server, its key and settings only: the same dump as {@link #virtualServers()},
+   * without decoding the counters, for a caller that compares the table with what it wrote.
+   */
+  List<VirtualServer> virtualServerTable();
+
   void addRealServer(VirtualServerKey virtualServer, RealServer server);
 
   void updateRealServer(VirtualServerKey virtualServer, RealServer server);

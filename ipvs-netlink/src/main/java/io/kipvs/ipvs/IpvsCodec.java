@@ -146,6 +146,14 @@ final class IpvsCodec {
   // ---- decoding ----
 
   VirtualServerStatus decodeService(Message m) {
+    VirtualServer server = decodeServer(m);
+    // decodeServer left the service's attributes in the table.
+    Stats stats = stats(service, SVC_ATTR_STATS64, SVC_ATTR_STATS);
+    return new VirtualServerStatus(server, stats, java.util.List.of());
+  }
+
+  /** A service reply's key and settings; its counters are left undecoded. */
+  VirtualServer decodeServer(Message m) {
     top.resetFrom(m, Netlink.GENL_HEADER_LENGTH);
     Attributes a = service.resetNested(top, CMD_ATTR_SERVICE);
     AddressFamily family = family(a.u16(SVC_ATTR_AF), "IPVS service");
@@ -159,9 +167,7 @@ final class IpvsCodec {
               a.address(SVC_ATTR_ADDR, family == AddressFamily.INET ? 4 : 16),
               a.u16be(SVC_ATTR_PORT));
     }
-    VirtualServerSettings settings = settings(a, family);
-    Stats stats = stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS);
-    return new VirtualServerStatus(new VirtualServer(key, settings), stats, java.util.List.of());
+    return new VirtualServer(key, settings(a, family));
   }
 
   /**

@@ -5,6 +5,8 @@ import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.ipvs.IpvsOperation;
 import io.kipvs.ipvs.OperationResult;
 import io.kipvs.ipvs.RealServerStatus;
+import io.kipvs.ipvs.Stats;
+import io.kipvs.ipvs.VirtualServer;
 import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerStatus;
 import io.kipvs.k8s.ClusterChanges;
@@ -243,8 +245,9 @@ final class SyncLoop {
       bindMissing(index.addresses());
       long tAddresses = System.nanoTime();
       KernelRead read = readIpvs(thorough, round, touched.keys);
-      IpvsPlan plan = IpvsPlanner.plan(scopeDesired(read, thorough), read.present(), owned);
       long tRead = System.nanoTime();
+      IpvsPlan plan = IpvsPlanner.plan(scopeDesired(read, thorough), read.present(), owned);
+      long tPlan = System.nanoTime();
       int failures = apply(plan, touched.owners);
       long tWrite = System.nanoTime();
       unbindStale(new ArrayList<>(bound));
@@ -254,7 +257,7 @@ final class SyncLoop {
       // apart (BENCHMARKS.md).
       LOG.info(
           "Full sync phases: snapshot {} ms, desired state {} ms, ipsets {} ms, iptables {} ms,"
-              + " kube-ipvs0 addresses {} ms, IPVS read and plan {} ms, IPVS write {} ms,"
+              + " kube-ipvs0 addresses {} ms, IPVS read {} ms, IPVS plan {} ms, IPVS write {} ms,"
               + " stale ipset members {} ms ({}; sync thread CPU {} ms)",
           millis(t0, tSnapshot),
           millis(tSnapshot, tDesired),
@@ -262,7 +265,8 @@ final class SyncLoop {
           millis(tIpsets, tIptables),
           millis(tIptables, tAddresses),
           millis(tAddresses, tRead),
-          millis(tRead, tWrite),
+          millis(tRead, tPlan),
+          millis(tPlan, tWrite),
           millis(tWrite, tPrune),
           thorough ? "thorough" : rebuild ? "desired state rebuilt" : deep ? "deep" : "light",
           (threadCpuNanos() - cpu0) / 1_000_000);
@@ -296,7 +300,9 @@ final class SyncLoop {
    * calls; what it leaves out is read over netlink, see below). The view learns what was read.
    */
   private KernelRead readIpvs(boolean thorough, long round, Set<VirtualServerKey> changed) {
-    List<VirtualServerStatus> services = ipvs.virtualServers();
+    // Without counters: a resync compares keys, settings and real servers, and decoding every
+    // virtual server's two sets of counters was a good part of reading the table (BENCHMARKS.md).
+    List<VirtualServer> services = ipvs.virtualServerTable();
     for (IpvsPlan.RealServerRef r : drains.takeDeleted()) {
       view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
     }
@@ -312,7 +318,7 @@ final class SyncLoop {
     int desiredPresent = 0;
     int slice = (int) (round % DEEP_ROUNDS);
     for (int i = 0; i < services.size(); i++) {
-      io.kipvs.ipvs.VirtualServer server = services.get(i).server();
+      VirtualServer server = services.get(i);
       VirtualServerKey key = server.key();
       if (index.wants(key)) {
         desiredPresent++;
@@ -321,7 +327,7 @@ final class SyncLoop {
         inScope[i] = true;
         continue;
       }
-      io.kipvs.ipvs.VirtualServer seen = view.serverOrNull(key);
+      VirtualServer seen = view.serverOrNull(key);
       if (seen != null) {
         known++;
       }
@@ -336,8 +342,8 @@ final class SyncLoop {
     Set<VirtualServerKey> inKernel = null;
     if (known < view.size() || desiredPresent < index.virtualServerCount()) {
       inKernel = new HashSet<>();
-      for (VirtualServerStatus s : services) {
-        inKernel.add(s.server().key());
+      for (VirtualServer s : services) {
+        inKernel.add(s.key());
       }
       for (VirtualServerKey key : new ArrayList<>(view.keys())) {
         if (!inKernel.contains(key)) {
@@ -356,13 +362,14 @@ final class SyncLoop {
       if (!inScope[i]) {
         continue;
       }
-      VirtualServerStatus s = services.get(i);
-      VirtualServerKey key = s.server().key();
+      VirtualServer s = services.get(i);
+      VirtualServerKey key = s.key();
       scope.add(key);
       // Real servers matter only where the planner keeps the virtual server and changes it.
       List<RealServerStatus> reals =
           owned.test(key) && index.wants(key) ? realServers(key, brief) : List.of();
-      VirtualServerStatus read = new VirtualServerStatus(s.server(), s.stats(), reals);
+      // The planner and the view compare no counters; none were read.
+      VirtualServerStatus read = new VirtualServerStatus(s, Stats.ZERO, reals);
       view.put(read);
       present.add(read);
     }

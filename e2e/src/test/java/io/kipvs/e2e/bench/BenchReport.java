@@ -42,7 +42,8 @@ final class BenchReport {
       "ipsets",
       "iptables",
       "kube-ipvs0 addresses",
-      "IPVS read and plan",
+      "IPVS read",
+      "IPVS plan",
       "IPVS write",
       "stale ipset members"
     };

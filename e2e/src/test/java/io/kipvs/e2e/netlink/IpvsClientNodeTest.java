@@ -108,7 +108,7 @@ class IpvsClientNodeTest {
   }
 
   @Test
-  void theBriefReadSeesWhatTheDumpSeesOfIpv4VirtualServers() {
+  void theBriefReadsSeeWhatTheFullDumpsSee() {
     assertThat(probe(concat("apply", schedulers))).doesNotContain("FAILED");
 
     String brief = probe("brief");
@@ -118,6 +118,8 @@ class IpvsClientNodeTest {
     // One getsockopt per read, not a netlink dump's send and receive.
     assertThat(brief).contains("missing-calls 1\n");
     assertThat(Integer.parseInt(keyValues(brief, " ").get("compared"))).isGreaterThan(5);
+    assertThat(Integer.parseInt(keyValues(brief, " ").get("table")))
+        .isGreaterThanOrEqualTo(Integer.parseInt(keyValues(brief, " ").get("compared")));
   }
 
   @Test

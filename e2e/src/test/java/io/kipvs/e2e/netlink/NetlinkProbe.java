@@ -156,6 +156,14 @@ public final class NetlinkProbe {
         }
       }
       out.append("compared ").append(compared).append('\n');
+      // The table without counters is the same dump: the same virtual servers, in the same order.
+      List<VirtualServer> table = client.virtualServerTable();
+      List<VirtualServer> dumped =
+          client.virtualServers().stream().map(VirtualServerStatus::server).toList();
+      if (!table.equals(dumped)) {
+        out.append("table mismatch ").append(table).append(" vs ").append(dumped).append('\n');
+      }
+      out.append("table ").append(table.size()).append('\n');
       long calls = client.systemCalls().orElse(-1);
       try {
         client.realServersBrief(
