@@ -8,4 +8,17 @@ public record RealServer(RealServerKey key, RealServerSettings settings) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(settings, "settings");
   }
+
+  // Written out rather than the record's own, as RealServerKey's: the planner compares every real
+  // server it plans.
+  @Override
+  public boolean equals(Object o) {
+    return this == o
+        || (o instanceof RealServer r && key.equals(r.key) && settings.equals(r.settings));
+  }
+
+  @Override
+  public int hashCode() {
+    return key.hashCode() * 31 + settings.hashCode();
+  }
 }

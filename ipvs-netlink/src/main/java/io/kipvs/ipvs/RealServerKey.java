@@ -15,4 +15,18 @@ public record RealServerKey(InetAddress address, int port) {
   public AddressFamily family() {
     return AddressFamily.of(address);
   }
+
+  // Written out rather than the record's own: the daemon runs the quick compiler only
+  // (jvm.options), which runs a record's generated equals and hashCode through method handles
+  // several times slower than this (BENCHMARKS.md), and keys are hashed on every sync.
+  @Override
+  public boolean equals(Object o) {
+    return this == o
+        || (o instanceof RealServerKey k && port == k.port && address.equals(k.address));
+  }
+
+  @Override
+  public int hashCode() {
+    return address.hashCode() * 31 + port;
+  }
 }

@@ -26,6 +26,24 @@ public record RealServerSettings(
     }
   }
 
+  // Written out rather than the record's own, as RealServerKey's; most real servers share one of
+  // the values below, so the identity check usually decides.
+  @Override
+  public boolean equals(Object o) {
+    return this == o
+        || (o instanceof RealServerSettings s
+            && weight == s.weight
+            && forwarding == s.forwarding
+            && upperThreshold == s.upperThreshold
+            && lowerThreshold == s.lowerThreshold
+            && tunnel.equals(s.tunnel));
+  }
+
+  @Override
+  public int hashCode() {
+    return ((forwarding.hashCode() * 31 + weight) * 31 + upperThreshold) * 31 + lowerThreshold;
+  }
+
   // The settings nearly every real server of a kube-proxy table has: one value each instead of one
   // per real server (100,000 of them at 10,000 services x 10 endpoints).
   private static final RealServerSettings MASQUERADE_1 =

@@ -26,6 +26,23 @@ public sealed interface VirtualServerKey permits VirtualServerKey.Address, Virtu
     public AddressFamily family() {
       return AddressFamily.of(address);
     }
+
+    // Written out rather than the record's own: the daemon runs the quick compiler only
+    // (jvm.options), which runs a record's generated equals and hashCode through method handles
+    // several times slower than this (BENCHMARKS.md), and keys are hashed on every sync.
+    @Override
+    public boolean equals(Object o) {
+      return this == o
+          || (o instanceof Address a
+              && port == a.port
+              && protocol == a.protocol
+              && address.equals(a.address));
+    }
+
+    @Override
+    public int hashCode() {
+      return (protocol.hashCode() * 31 + address.hashCode()) * 31 + port;
+    }
   }
 
   /** A virtual server matching packets by firewall mark. */
@@ -35,6 +52,17 @@ public sealed interface VirtualServerKey permits VirtualServerKey.Address, Virtu
       if (mark == 0) {
         throw new IllegalArgumentException("fwmark must not be 0");
       }
+    }
+
+    // Written out rather than the record's own, as Address's.
+    @Override
+    public boolean equals(Object o) {
+      return this == o || (o instanceof Fwmark f && mark == f.mark && family == f.family);
+    }
+
+    @Override
+    public int hashCode() {
+      return family.hashCode() * 31 + mark;
     }
   }
 }

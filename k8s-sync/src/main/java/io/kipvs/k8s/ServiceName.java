@@ -9,6 +9,20 @@ public record ServiceName(String namespace, String name) implements Comparable<S
     Objects.requireNonNull(name, "name");
   }
 
+  // Written out rather than the record's own: the daemon runs the quick compiler only, which runs a
+  // record's generated equals and hashCode through method handles several times slower than this
+  // (BENCHMARKS.md), and service names are hashed for every change and sync.
+  @Override
+  public boolean equals(Object o) {
+    return this == o
+        || (o instanceof ServiceName s && name.equals(s.name) && namespace.equals(s.namespace));
+  }
+
+  @Override
+  public int hashCode() {
+    return namespace.hashCode() * 31 + name.hashCode();
+  }
+
   @Override
   public int compareTo(ServiceName o) {
     int c = namespace.compareTo(o.namespace);
