@@ -3,6 +3,7 @@ package io.kipvs.ipvs;
 import static io.kipvs.ipvs.IpvsWire.*;
 
 import io.kipvs.netlink.GenericNetlink;
+import io.kipvs.netlink.Message;
 import io.kipvs.netlink.Netlink;
 import io.kipvs.netlink.NetlinkConnection;
 import io.kipvs.netlink.NetlinkOptions;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * {@link IpvsClient} over one generic netlink socket. Calls are serialised on the socket by the
@@ -124,18 +126,19 @@ final class GenericNetlinkIpvsClient implements IpvsClient {
 
   @Override
   public List<VirtualServerStatus> virtualServers() {
-    return connection.dump(
-        (w, f, s) -> codec.plain(w, f, s, CMD_GET_SERVICE),
-        () -> "IPVS_CMD_GET_SERVICE dump",
-        codec::decodeService);
+    return serviceDump(codec::decodeService);
   }
 
   @Override
   public List<VirtualServer> virtualServerTable() {
+    return serviceDump(codec::decodeServer);
+  }
+
+  private <T> List<T> serviceDump(Function<Message, T> decoder) {
     return connection.dump(
         (w, f, s) -> codec.plain(w, f, s, CMD_GET_SERVICE),
         () -> "IPVS_CMD_GET_SERVICE dump",
-        codec::decodeServer);
+        decoder);
   }
 
   @Override
