@@ -146,16 +146,22 @@ final class IpvsCodec {
   // ---- decoding ----
 
   VirtualServerStatus decodeService(Message m) {
-    VirtualServer server = decodeServer(m);
-    // decodeServer left the service's attributes in the table.
-    Stats stats = stats(service, SVC_ATTR_STATS64, SVC_ATTR_STATS);
-    return new VirtualServerStatus(server, stats, java.util.List.of());
+    Attributes a = serviceAttributes(m);
+    return new VirtualServerStatus(
+        server(a), stats(a, SVC_ATTR_STATS64, SVC_ATTR_STATS), java.util.List.of());
   }
 
   /** A service reply's key and settings; its counters are left undecoded. */
   VirtualServer decodeServer(Message m) {
+    return server(serviceAttributes(m));
+  }
+
+  private Attributes serviceAttributes(Message m) {
     top.resetFrom(m, Netlink.GENL_HEADER_LENGTH);
-    Attributes a = service.resetNested(top, CMD_ATTR_SERVICE);
+    return service.resetNested(top, CMD_ATTR_SERVICE);
+  }
+
+  private VirtualServer server(Attributes a) {
     AddressFamily family = family(a.u16(SVC_ATTR_AF), "IPVS service");
     VirtualServerKey key;
     if (a.has(SVC_ATTR_FWMARK) && a.u32(SVC_ATTR_FWMARK) != 0) {

@@ -56,7 +56,7 @@ final class WatchEventWarmUp {
     tracker.upsertNode((Node) objects.get(3));
     tracker.upsertService((Service) objects.get(0));
     tracker.upsertSlice((EndpointSlice) objects.get(1));
-    tracker.takeChanges().snapshot().portsOf(SERVICE_NAME);
+    tracker.takeChanges();
     tracker.upsertService((Service) objects.get(0));
     tracker.upsertSlice((EndpointSlice) objects.get(2));
     return tracker.takeChanges().snapshot().portsOf(SERVICE_NAME);
