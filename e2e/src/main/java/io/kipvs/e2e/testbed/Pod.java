@@ -8,11 +8,16 @@ import java.util.regex.Pattern;
  * ({@code eth0} in the pod, {@link #vethName()} on the node), with a /32 address, a /32 route on
  * the node, and two servers that answer with the pod's name: HTTP on TCP {@link #HTTP_PORT}
  * (busybox httpd, body = name, no newline) and UDP {@link #UDP_PORT} (every datagram is answered
- * with the name).
+ * with the name). The HTTP server also answers {@link #CLIENT_ADDRESS_PATH} with the address the
+ * request came from, as the pod saw it: what tests of source address preservation and masquerading
+ * read.
  */
 public final class Pod {
   public static final int HTTP_PORT = 8080;
   public static final int UDP_PORT = 8080;
+
+  /** The HTTP path whose body is the client's address as the pod saw it (a CGI script). */
+  public static final String CLIENT_ADDRESS_PATH = "/cgi-bin/client";
 
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,40}");
   private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})(\\.\\d{1,3}){3}");
@@ -120,8 +125,15 @@ public final class Pod {
         link set $V up
         route add $IP/32 dev $V
         EOF
-        mkdir -p $D/www
+        mkdir -p $D/www/cgi-bin
         printf %%s $P > $D/www/index.html
+        # httpd, listening on IPv6 too, writes an IPv4 client as [::ffff:a.b.c.d].
+        cat > $D/www%9$s <<'CGI'
+        #!/bin/sh
+        a=${REMOTE_ADDR#[}; a=${a%%]}; a=${a#::ffff:}
+        printf 'Content-Type: text/plain\r\n\r\n%%s' "$a"
+        CGI
+        chmod +x $D/www%9$s
         cat > $D/start.sh <<'EOF'
         set -e
         P=$1; IP=$2; GW=$3; D=$4
@@ -155,7 +167,8 @@ public final class Pod {
             HTTP_PORT,
             UDP_PORT,
             "%04X".formatted(HTTP_PORT),
-            "%04X".formatted(UDP_PORT));
+            "%04X".formatted(UDP_PORT),
+            CLIENT_ADDRESS_PATH);
   }
 
   private static String teardownScript(String name, String veth) {

@@ -47,6 +47,12 @@ class PodTest {
   }
 
   @Test
+  void aPodTellsTheAddressARequestCameFrom() {
+    assertThat(a.run("curl -s --max-time 5 http://" + b.ip() + ":8080" + Pod.CLIENT_ADDRESS_PATH))
+        .isEqualTo(a.ip());
+  }
+
+  @Test
   void ipvsRoundRobinSpreadsSixRequestsThreeAndThree() {
     String vip = "10.96.0.10";
     node.run(
