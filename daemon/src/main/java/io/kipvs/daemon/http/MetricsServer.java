@@ -16,11 +16,17 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Serves the registry at /metrics: the Prometheus client's own scrape handler (text format by
  * default; OpenMetrics or protobuf as the Accept header asks, {@code name[]} filters, {@code
- * debug=}, gzip), answering through Jetty. Also /-/healthy, as the client's own server had it.
+ * debug=}, gzip), answering through Jetty. Also /-/healthy, as the client's own server had it, and
+ * what kube-proxy serves next to its metrics and tools read there (upstream's e2e "should check
+ * kube-proxy urls" among them): /proxyMode with the mode's name, and /healthz (with /healthz/ping)
+ * answering {@code ok} while the process serves, as the API server library's handler kube-proxy
+ * installs there does; the proxier's own health is /healthz on the healthz port.
  */
 public final class MetricsServer implements AutoCloseable {
   private static final byte[] HEALTHY = "Exporter is healthy.\n".getBytes(StandardCharsets.UTF_8);
   private static final byte[] NOT_FOUND = "404 page not found\n".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] PROXY_MODE = "ipvs".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] OK = "ok".getBytes(StandardCharsets.UTF_8);
 
   private final QuietHttpServer server;
   private final int port;
@@ -72,10 +78,19 @@ public final class MetricsServer implements AutoCloseable {
         callback.succeeded();
       } else if (path.equals("/-/healthy")) {
         send(response, callback, 200, HEALTHY);
+      } else if (path.equals("/proxyMode")) {
+        sendNoSniff(response, callback, PROXY_MODE);
+      } else if (path.equals("/healthz") || path.equals("/healthz/ping")) {
+        sendNoSniff(response, callback, OK);
       } else {
         send(response, callback, 404, NOT_FOUND);
       }
       return true;
+    }
+
+    private static void sendNoSniff(Response response, Callback callback, byte[] body) {
+      response.getHeaders().put("X-Content-Type-Options", "nosniff");
+      send(response, callback, 200, body);
     }
 
     private static void send(Response response, Callback callback, int status, byte[] body) {

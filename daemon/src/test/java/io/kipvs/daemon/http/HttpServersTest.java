@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -195,6 +196,22 @@ class HttpServersTest {
 
       assertThat(get(server.port(), "/-/healthy").body()).isEqualTo("Exporter is healthy.\n");
       assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void metricsPortAnswersProxyModeAndHealthzAsKubeProxys() throws Exception {
+    try (MetricsServer server = MetricsServer.start(ephemeral(), new PrometheusRegistry())) {
+      HttpResponse<String> mode = get(server.port(), "/proxyMode");
+      assertThat(mode.statusCode()).isEqualTo(200);
+      assertThat(mode.body()).isEqualTo("ipvs");
+      assertThat(mode.headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
+      assertThat(mode.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      for (String path : List.of("/healthz", "/healthz/ping")) {
+        HttpResponse<String> healthz = get(server.port(), path);
+        assertThat(healthz.statusCode()).as(path).isEqualTo(200);
+        assertThat(healthz.body()).as(path).isEqualTo("ok");
+      }
     }
   }
 
