@@ -140,7 +140,8 @@ final class SyncLoop {
       }
       while (running) {
         Instant now = clock.instant();
-        Instant nextFull = lastFull.plus(settings.syncPeriod());
+        Instant nextFull =
+            fullSyncAt(lastFull, lastSync, settings.syncPeriod(), settings.minSyncPeriod());
         boolean wanted;
         signalLock.lock();
         try {
@@ -167,6 +168,20 @@ final class SyncLoop {
       Thread.currentThread().interrupt();
     }
     LOG.info("Sync loop stopped; rules left in place");
+  }
+
+  /**
+   * When the next full sync is due: a sync period after the last one, and, like every sync, no
+   * sooner than the min sync period after the last sync of any kind. Upstream's proxier runs every
+   * sync (periodic or for a change) through one rate limiter bounded by --ipvs-min-sync-period; a
+   * resync that ignored it would make a burst of changes within one min period cost three syncs
+   * instead of two.
+   */
+  static Instant fullSyncAt(
+      Instant lastFull, Instant lastSync, Duration syncPeriod, Duration minSyncPeriod) {
+    Instant periodic = lastFull.plus(syncPeriod);
+    Instant bounded = lastSync.plus(minSyncPeriod);
+    return periodic.isAfter(bounded) ? periodic : bounded;
   }
 
   enum Step {

@@ -3,6 +3,8 @@ package io.kipvs.daemon.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.daemon.proxy.SyncLoop.Step;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,5 +37,21 @@ class SyncLoopStepTest {
       lastWasFull = step == Step.FULL;
     }
     assertThat(steps.toString()).isEqualTo("FIFI");
+  }
+
+  @Test
+  void aResyncWaitsForTheMinSyncPeriodAfterAnyLastSync() {
+    Instant lastFull = Instant.parse("2026-01-01T00:00:00Z");
+    Duration period = Duration.ofSeconds(30);
+    Duration minPeriod = Duration.ofSeconds(5);
+    // An incremental sync 28 s after the last full one: the resync due at 30 s waits until 33 s.
+    assertThat(SyncLoop.fullSyncAt(lastFull, lastFull.plusSeconds(28), period, minPeriod))
+        .isEqualTo(lastFull.plusSeconds(33));
+    // One long enough before: the period alone decides.
+    assertThat(SyncLoop.fullSyncAt(lastFull, lastFull.plusSeconds(10), period, minPeriod))
+        .isEqualTo(lastFull.plusSeconds(30));
+    // Without a min period, the period alone decides.
+    assertThat(SyncLoop.fullSyncAt(lastFull, lastFull.plusSeconds(29), period, Duration.ZERO))
+        .isEqualTo(lastFull.plusSeconds(30));
   }
 }
