@@ -31,6 +31,10 @@ final class InitScript {
           "ip6tables-save",
           "ip6tables-restore");
 
+  /** Where tests put cluster, external and load-balancer IPs; unreachable unless bound. */
+  static final List<String> SERVICE_RANGES =
+      List.of("10.96.0.0/12", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24");
+
   private InitScript() {}
 
   /**
@@ -74,6 +78,13 @@ final class InitScript {
       boot.append("ip addr add 10.0.2.15/24 dev eth0\n");
       boot.append("ip link set eth0 up\n");
       boot.append("ip route add default via 10.0.2.2\n");
+      // The default route leads through slirp into the host's network, where whoever runs the
+      // tests may answer on these very addresses (a cluster of its own): a service address that
+      // is not on kube-ipvs0 must fail in the node, not reach someone else's server. So the
+      // ranges tests use for service addresses (services, documentation) never leave a node.
+      for (String range : SERVICE_RANGES) {
+        boot.append("ip route add unreachable ").append(range).append('\n');
+      }
     }
     switchAddress.ifPresent(
         a -> boot.append("ip addr add ").append(a).append(" dev eth1\nip link set eth1 up\n"));

@@ -54,4 +54,15 @@ class HostLinkTest {
     assertThat(node.run("ip -4 -o addr show dev eth0")).contains("10.0.2.15/24");
     assertThat(node.run("ip route show default")).contains("via 10.0.2.2 dev eth0");
   }
+
+  @Test
+  void serviceRangesNeverLeaveTheNodeThroughTheHostLink() {
+    for (String range : InitScript.SERVICE_RANGES) {
+      String first = range.substring(0, range.indexOf('/'));
+      String someAddress = first.substring(0, first.lastIndexOf('.')) + ".7";
+      ExecResult route = node.exec("ip route get " + someAddress);
+      assertThat(route.succeeded()).as("ip route get %s: %s", someAddress, route).isFalse();
+      assertThat(route.stderr()).as(someAddress).contains("No route to host");
+    }
+  }
 }
