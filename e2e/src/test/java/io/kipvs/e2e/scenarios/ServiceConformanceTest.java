@@ -578,6 +578,39 @@ class ServiceConformanceTest {
     assertThat(fromNode1.http("10.96.105.21", 80, 1)).doesNotContainKey("ignored-1");
   }
 
+  /**
+   * Issue 15, scenario 5: a live service that gets the service-proxy-name label, and later the
+   * headless label, loses everything on every node, and gets it back when the label goes (upstream
+   * toggles each label on a running service).
+   */
+  @Test
+  void labellingALiveServiceTakesItAwayAndBack() {
+    Pod pod = node3.addPod("toggled-1");
+    String ip = "10.96.105.30";
+    k8s.clusterIpService("toggled", ip, 80);
+    k8s.httpEndpoints("toggled", List.of(pod));
+    Traffic fromNode1 = new Traffic(node1::exec);
+    await().atMost(CONVERGE).until(() -> fromNode1.http(ip, 80, 1).equals(Map.of("toggled-1", 1)));
+    for (String label :
+        List.of("service.kubernetes.io/service-proxy-name", "service.kubernetes.io/headless")) {
+      Service labelled =
+          k8s.serviceBuilder("toggled", ip, Workloads.tcp(80, Pod.HTTP_PORT))
+              .editMetadata()
+              .addToLabels(label, label.endsWith("headless") ? "" : "other")
+              .endMetadata()
+              .build();
+      k8s.apply(labelled);
+      awaitGone(ip);
+      assertThat(fromNode1.http(ip, 80, 1))
+          .as("with label %s", label)
+          .doesNotContainKey("toggled-1");
+      k8s.clusterIpService("toggled", ip, 80);
+      await()
+          .atMost(CONVERGE)
+          .until(() -> fromNode1.http(ip, 80, 1).equals(Map.of("toggled-1", 1)));
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // 9. Source addresses
 
