@@ -54,8 +54,11 @@ class ServiceConformanceTest {
   @RegisterExtension static final TestbedExtension testbed = new TestbedExtension();
 
   private static final Duration SYNC_PERIOD = Duration.ofSeconds(10);
-  // A deadline, not a figure: the machine is shared by several clusters of UML nodes.
-  private static final Duration CONVERGE = Duration.ofSeconds(90);
+  // A deadline, not a figure: the machine is shared by several clusters of UML nodes. A mutation
+  // check (a daemon broken on purpose, every test expected to fail) may shorten it with
+  // -Dkipvs.conformance.convergeSeconds, since each failing await then waits it out.
+  private static final Duration CONVERGE =
+      Duration.ofSeconds(Long.getLong("kipvs.conformance.convergeSeconds", 90));
 
   /** An outside client on node 1's switch link, allowed by the source-range test's ranges. */
   private static final String OUTSIDE_A = "ext-a";
