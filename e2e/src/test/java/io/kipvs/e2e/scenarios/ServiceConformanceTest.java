@@ -497,8 +497,8 @@ class ServiceConformanceTest {
 
   /**
    * Issue 15, scenario 5: one service changed ExternalName -> ClusterIP -> NodePort -> LoadBalancer
-   * and back; at each step what its type gives is reachable and what it no longer has is gone, from
-   * IPVS and from the network.
+   * and back, then ExternalName -> NodePort -> ExternalName; at each step what its type gives is
+   * reachable and what it no longer has is gone, from IPVS and from the network.
    */
   @Test
   void typeChangesAddAndRemoveWhatEachTypeGives() {
@@ -554,6 +554,18 @@ class ServiceConformanceTest {
     k8s.apply(externalName("types"));
     awaitGone(clusterIp);
     assertThat(fromNode1.http(clusterIp, 80, 1)).doesNotContainKey("types-1");
+
+    // ExternalName straight to NodePort and back, as upstream's two conformance tests do.
+    k8s.apply(typed("types", "NodePort", clusterIp, nodePort));
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(fromNode1.http(address(node2), nodePort, 1))
+                    .isEqualTo(Map.of("types-1", 1)));
+    k8s.apply(externalName("types"));
+    awaitGone(clusterIp, nodePortServer);
+    assertThat(fromNode1.http(address(node2), nodePort, 1)).doesNotContainKey("types-1");
   }
 
   /**
