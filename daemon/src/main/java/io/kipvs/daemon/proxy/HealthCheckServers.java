@@ -81,17 +81,22 @@ final class HealthCheckServers implements AutoCloseable {
     }
   }
 
-  /** The body and status upstream answers with. */
+  /**
+   * The body upstream answers with, byte for byte: its Go template is an indented JSON object,
+   * dedented to one tab per level and without a final newline. Load balancers and scripts that
+   * compare or grep the body see what kube-proxy sends. Namespaces and names are DNS labels, so
+   * they need no escaping.
+   */
   static String body(Check check, boolean healthy) {
-    return "{\"service\":{\"namespace\":\""
+    return "{\n\t\"service\": {\n\t\t\"namespace\": \""
         + check.service().namespace()
-        + "\",\"name\":\""
+        + "\",\n\t\t\"name\": \""
         + check.service().name()
-        + "\"},\"localEndpoints\":"
+        + "\"\n\t},\n\t\"localEndpoints\": "
         + check.localEndpoints()
-        + ",\"serviceProxyHealthy\":"
+        + ",\n\t\"serviceProxyHealthy\": "
         + healthy
-        + "}";
+        + "\n}";
   }
 
   /** Answers on the selector's thread: it never blocks (the body is written in one piece). */

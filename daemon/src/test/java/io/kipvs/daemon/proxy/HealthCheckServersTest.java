@@ -38,21 +38,27 @@ class HealthCheckServersTest {
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(ok.body())
           .isEqualTo(
-              "{\"service\":{\"namespace\":\"shop\",\"name\":\"web\"},\"localEndpoints\":2,"
-                  + "\"serviceProxyHealthy\":true}");
+              "{\n"
+                  + "\t\"service\": {\n"
+                  + "\t\t\"namespace\": \"shop\",\n"
+                  + "\t\t\"name\": \"web\"\n"
+                  + "\t},\n"
+                  + "\t\"localEndpoints\": 2,\n"
+                  + "\t\"serviceProxyHealthy\": true\n"
+                  + "}");
       assertThat(ok.headers().firstValue("Content-Type")).contains("application/json");
       assertThat(ok.headers().firstValue("X-Load-Balancing-Endpoint-Weight")).contains("2");
 
       servers.update(Map.of(port, new HealthCheckServers.Check(web, 0)));
       HttpResponse<String> none = get(port);
       assertThat(none.statusCode()).isEqualTo(503);
-      assertThat(none.body()).contains("\"localEndpoints\":0");
+      assertThat(none.body()).contains("\"localEndpoints\": 0,");
 
       servers.update(Map.of(port, new HealthCheckServers.Check(web, 1)));
       proxyHealthy.set(false);
       HttpResponse<String> sick = get(port);
       assertThat(sick.statusCode()).isEqualTo(503);
-      assertThat(sick.body()).contains("\"serviceProxyHealthy\":false");
+      assertThat(sick.body()).contains("\"serviceProxyHealthy\": false\n}");
 
       servers.update(Map.of());
       assertThat(servers.portCount()).isZero();
@@ -76,13 +82,13 @@ class HealthCheckServersTest {
               b, new HealthCheckServers.Check(api, 2),
               c, new HealthCheckServers.Check(db, 0)));
       assertThat(servers.portCount()).isEqualTo(3);
-      assertThat(get(a).body()).contains("\"name\":\"web\"");
+      assertThat(get(a).body()).contains("\"name\": \"web\"");
       assertThat(get(b).headers().firstValue("X-Load-Balancing-Endpoint-Weight")).contains("2");
       assertThat(get(c).statusCode()).isEqualTo(503);
 
       servers.update(Map.of(b, new HealthCheckServers.Check(api, 3)));
       assertThat(servers.portCount()).isEqualTo(1);
-      assertThat(get(b).body()).contains("\"localEndpoints\":3");
+      assertThat(get(b).body()).contains("\"localEndpoints\": 3,");
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> get(a))
           .isInstanceOf(IOException.class);
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> get(c))
@@ -107,7 +113,7 @@ class HealthCheckServersTest {
               free,
               new HealthCheckServers.Check(api, 1)));
       assertThat(servers.portCount()).isEqualTo(1);
-      assertThat(get(free).body()).contains("\"name\":\"api\"");
+      assertThat(get(free).body()).contains("\"name\": \"api\"");
     }
   }
 }
