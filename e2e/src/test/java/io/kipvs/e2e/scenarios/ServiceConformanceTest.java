@@ -705,6 +705,60 @@ class ServiceConformanceTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Beyond the list: more of upstream's Service e2e tests
+
+  /**
+   * Upstream's "should respect internalTrafficPolicy=Local Pod to Pod": a pod reaches only the
+   * endpoints on its own node through the cluster IP, and a node without one is refused at once.
+   */
+  @Test
+  void internalTrafficPolicyLocalKeepsPodTrafficOnItsNode() {
+    Pod onNode2 = node2.addPod("itp-2");
+    Pod onNode3 = node3.addPod("itp-3");
+    Service service =
+        k8s.serviceBuilder("itp", "10.96.129.10", Workloads.tcp(80, Pod.HTTP_PORT))
+            .editSpec()
+            .withInternalTrafficPolicy("Local")
+            .endSpec()
+            .build();
+    k8s.apply(service);
+    k8s.httpEndpoints("itp", List.of(onNode2, onNode3));
+    Pod client2 = node2.addPod("itp-client-2");
+    Pod client3 = node3.addPod("itp-client-3");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(new Traffic(client2::exec).http("10.96.129.10", 80, 4))
+                    .isEqualTo(Map.of("itp-2", 4)));
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(new Traffic(client3::exec).http("10.96.129.10", 80, 4))
+                    .isEqualTo(Map.of("itp-3", 4)));
+    Pod client1 = node1.addPod("itp-client-1");
+    ExecResult refused = client1.exec("curl -s --max-time 5 http://10.96.129.10/");
+    assertThat(refused.exitCode())
+        .as("node 1 has no local endpoint: curl's exit code (7 refused, 56 reset)")
+        .isIn(7, 56);
+  }
+
+  /**
+   * Upstream's "should check kube-proxy urls": /healthz on the healthz port, and /proxyMode and
+   * /healthz on the metrics port, as kube-proxy answers them.
+   */
+  @Test
+  void kubeProxyUrlsAnswerAsUpstreams() {
+    String out =
+        node1.run(
+            "curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:10256/healthz;"
+                + " curl -s http://127.0.0.1:10249/proxyMode; echo;"
+                + " curl -s http://127.0.0.1:10249/healthz; echo");
+    assertThat(out.lines().toList()).containsExactly("200", "ipvs", "ok");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Helpers
 
   /** What kipvs programmed in a node, read in one exec. */
