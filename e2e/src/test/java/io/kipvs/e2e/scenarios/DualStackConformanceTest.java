@@ -85,9 +85,9 @@ class DualStackConformanceTest {
 
   /**
    * Scenario 12, SCTP: an SCTP service answers over SCTP at its cluster IP, from another node and
-   * from a pod, and at its node port from another node (upstream's "should allow creating a basic
-   * SCTP service with pod and endpoints" and "should create a ClusterIP/NodePort Service with SCTP
-   * ports").
+   * from a pod (also at its IPv6 cluster IP: the service is dual-stack), and at its node port from
+   * another node (upstream's "should allow creating a basic SCTP service with pod and endpoints"
+   * and "should create a ClusterIP/NodePort Service with SCTP ports").
    */
   @Test
   void sctpServiceAnswersAtItsClusterIpAndNodePort() {
@@ -95,16 +95,22 @@ class DualStackConformanceTest {
     Pod far3 = node3.addPod("sctp-3");
     Pod client = node1.addPod("sctp-client");
     Service service =
-        k8s.serviceBuilder("sctp", "10.96.160.10", Workloads.sctp(7777, Pod.SCTP_PORT)).build();
+        k8s.serviceBuilder(
+                "sctp", List.of("10.96.160.10", "fd00:96::d1"), Workloads.sctp(7777, Pod.SCTP_PORT))
+            .build();
     service.getSpec().setType("NodePort");
     service.getSpec().getPorts().get(0).setNodePort(32000);
     k8s.apply(service);
     k8s.endpoints("sctp", "sctp", "SCTP", Pod.SCTP_PORT, List.of(far2, far3));
+    k8s.endpoints6("sctp", "sctp", "SCTP", Pod.SCTP_PORT, List.of(far2, far3));
 
     Map<String, Integer> both = Map.of("sctp-2", 2, "sctp-3", 2);
     Traffic fromNode1 = new Traffic(node1::exec);
     await().atMost(CONVERGE).until(() -> fromNode1.sctp("10.96.160.10", 7777, 4).equals(both));
-    assertThat(new Traffic(client::exec).sctp("10.96.160.10", 7777, 4)).isEqualTo(both);
+    Traffic fromPod = new Traffic(client::exec);
+    assertThat(fromPod.sctp("10.96.160.10", 7777, 4)).isEqualTo(both);
+    // The service is dual-stack: SCTP over IPv6 too (the secondary family's pod-Service: sctp).
+    await().atMost(CONVERGE).until(() -> fromPod.sctp("fd00:96::d1", 7777, 4).equals(both));
     String node2Address = node2.switchAddress().orElseThrow();
     await().atMost(CONVERGE).until(() -> fromNode1.sctp(node2Address, 32000, 4).equals(both));
     assertThat(node1.run("ipvsadm -Sn"))
