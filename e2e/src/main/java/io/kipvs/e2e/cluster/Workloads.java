@@ -59,6 +59,46 @@ public final class Workloads {
     return client().nodes().resource(builder.build()).createOr(r -> r.update());
   }
 
+  /**
+   * The Node object of a dual-stack test bed node: its switch addresses, IPv4 and IPv6, as
+   * InternalIPs, and both pod CIDRs (as a dual-stack cluster's node controller writes them).
+   */
+  public Node dualStackNode(io.kipvs.e2e.testbed.Node node, String zone) {
+    NodeBuilder builder =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(node.name())
+            .withLabels(Map.of("topology.kubernetes.io/zone", zone))
+            .endMetadata()
+            .withNewSpec()
+            .withPodCIDR(node.podCidr())
+            .withPodCIDRs(node.podCidr(), node.podCidr6())
+            .endSpec()
+            .withNewStatus()
+            .endStatus();
+    node.switchAddress()
+        .ifPresent(
+            a ->
+                builder
+                    .editStatus()
+                    .addNewAddress()
+                    .withType("InternalIP")
+                    .withAddress(a)
+                    .endAddress()
+                    .endStatus());
+    node.switchAddress6()
+        .ifPresent(
+            a ->
+                builder
+                    .editStatus()
+                    .addNewAddress()
+                    .withType("InternalIP")
+                    .withAddress(a)
+                    .endAddress()
+                    .endStatus());
+    return client().nodes().resource(builder.build()).createOr(r -> r.update());
+  }
+
   /** A ClusterIP service with one TCP port named "http" to the pods' HTTP port. */
   public Service clusterIpService(String name, String clusterIp, int port) {
     return apply(serviceBuilder(name, clusterIp, tcp(port, Pod.HTTP_PORT)).build());
@@ -83,12 +123,43 @@ public final class Workloads {
         .endSpec();
   }
 
+  /**
+   * A service with one cluster IP per family, as the API server fills a dual-stack or IPv6 one:
+   * clusterIPs in the order given, ipFamilies to match, ipFamilyPolicy RequireDualStack for two
+   * addresses, SingleStack for one.
+   */
+  public ServiceBuilder serviceBuilder(String name, List<String> clusterIps, ServicePort... ports) {
+    List<String> families = clusterIps.stream().map(Workloads::family).toList();
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NAMESPACE)
+        .endMetadata()
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withClusterIP(clusterIps.get(0))
+        .withClusterIPs(clusterIps)
+        .withIpFamilies(families)
+        .withIpFamilyPolicy(clusterIps.size() > 1 ? "RequireDualStack" : "SingleStack")
+        .withPorts(ports)
+        .endSpec();
+  }
+
+  /** "IPv6" for an address with a colon, else "IPv4". */
+  public static String family(String address) {
+    return address.contains(":") ? "IPv6" : "IPv4";
+  }
+
   public static ServicePort tcp(int port, int targetPort) {
     return port("http", "TCP", port, targetPort);
   }
 
   public static ServicePort udp(int port, int targetPort) {
     return port("udp", "UDP", port, targetPort);
+  }
+
+  public static ServicePort sctp(int port, int targetPort) {
+    return port("sctp", "SCTP", port, targetPort);
   }
 
   public static ServicePort port(String name, String protocol, int port, int targetPort) {
@@ -122,6 +193,31 @@ public final class Workloads {
       String protocol,
       int port,
       List<Endpoint> endpoints) {
+    return endpoints(service, sliceName, "IPv4", portName, protocol, port, endpoints);
+  }
+
+  /**
+   * The IPv6 slice of a service (addressType IPv6, the pods' {@link Pod#ip6()}), named {@code
+   * <service>-v6}, as the endpoint slice controller makes one slice per family.
+   */
+  public EndpointSlice endpoints6(
+      String service, String portName, String protocol, int port, List<Pod> pods) {
+    List<Endpoint> endpoints =
+        pods.stream()
+            .map(p -> new EndpointBuilder(endpoint(p, true, false)).withAddresses(p.ip6()).build())
+            .toList();
+    return endpoints(service, service + "-v6", "IPv6", portName, protocol, port, endpoints);
+  }
+
+  /** One slice of a service, of the given address type ("IPv4" or "IPv6"). */
+  public EndpointSlice endpoints(
+      String service,
+      String sliceName,
+      String addressType,
+      String portName,
+      String protocol,
+      int port,
+      List<Endpoint> endpoints) {
     EndpointSlice slice =
         new EndpointSliceBuilder()
             .withNewMetadata()
@@ -134,7 +230,7 @@ public final class Workloads {
                     "endpointslice.kubernetes.io/managed-by",
                     "endpointslice-controller.k8s.io"))
             .endMetadata()
-            .withAddressType("IPv4")
+            .withAddressType(addressType)
             .withEndpoints(endpoints)
             .addNewPort()
             .withName(portName)

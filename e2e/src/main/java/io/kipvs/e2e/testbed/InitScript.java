@@ -40,6 +40,7 @@ final class InitScript {
   /**
    * @param hostOutputDir the host folder mounted writable at /run/out in the node
    * @param switchAddress the node's address (with prefix) on eth1, when it is on a switch
+   * @param switchAddress6 the node's IPv6 address (with prefix) on eth1, when it is on a switch
    */
   static String render(
       String nodeName,
@@ -47,7 +48,9 @@ final class InitScript {
       List<String> modules,
       boolean hostLink,
       Optional<String> switchAddress,
-      String podGateway) {
+      Optional<String> switchAddress6,
+      String podGateway,
+      String podGateway6) {
     StringBuilder boot = new StringBuilder();
     boot.append("hostname ").append(nodeName).append('\n');
     boot.append("ip link set lo up\n");
@@ -72,8 +75,14 @@ final class InitScript {
           .append('\n');
     }
     boot.append("echo 1 > /proc/sys/net/ipv4/ip_forward\n");
+    // A node routes IPv6 between pods and nodes as it does IPv4 (a node's CNI sets this).
+    boot.append("echo 1 > /proc/sys/net/ipv6/conf/all/forwarding\n");
+    // No duplicate address detection on links made later (pods' veths): an address stays
+    // "tentative" until DAD ends, and the first packets from or to it fail meanwhile.
+    boot.append("echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad\n");
     // Pods route to this address; the node answers ARP for it on every pod's veth.
     boot.append("ip addr add ").append(podGateway).append("/32 dev lo\n");
+    boot.append("ip addr add ").append(podGateway6).append("/128 dev lo nodad\n");
     if (hostLink) {
       boot.append("ip addr add 10.0.2.15/24 dev eth0\n");
       boot.append("ip link set eth0 up\n");
@@ -86,8 +95,12 @@ final class InitScript {
         boot.append("ip route add unreachable ").append(range).append('\n');
       }
     }
-    switchAddress.ifPresent(
-        a -> boot.append("ip addr add ").append(a).append(" dev eth1\nip link set eth1 up\n"));
+    switchAddress.ifPresent(a -> boot.append("ip addr add ").append(a).append(" dev eth1\n"));
+    switchAddress6.ifPresent(
+        a -> boot.append("ip addr add ").append(a).append(" dev eth1 nodad\n"));
+    if (switchAddress.isPresent() || switchAddress6.isPresent()) {
+      boot.append("ip link set eth1 up\n");
+    }
 
     return """
         #!/bin/sh

@@ -33,6 +33,9 @@ final class KernelModules {
 
   static final List<String> BASE =
       List.of(
+          // Loaded as a dependency anyway (sctp, ip6_tables), named so that every node has
+          // IPv6: its pods and switch address are dual-stack.
+          "ipv6",
           "dummy",
           "veth",
           "nf_conntrack",
@@ -59,6 +62,13 @@ final class KernelModules {
           "ip6table_nat",
           "ip6table_filter",
           "ip6table_mangle",
+          "ip6table_raw",
+          // SCTP services: the protocol (IPVS itself carries SCTP built in) and its match.
+          // SCTP's listen() signs its cookies with hmac(md5 or sha1) and fails with ENOSYS
+          // while the kernel cannot load the hmac template (a real node loads it on demand).
+          "hmac",
+          "sctp",
+          "xt_sctp",
           "xt_set",
           "xt_mark",
           "xt_comment",

@@ -87,6 +87,21 @@ public final class Node {
     return switchAddress.map(a -> a.substring(0, a.indexOf('/')));
   }
 
+  /** The node's IPv6 address on its switch (eth1), e.g. fd00:50::1, when it has one. */
+  public Optional<String> switchAddress6() {
+    return switchAddress.map(a -> PodAddressing.switchAddress6(index)).map(a -> a.split("/")[0]);
+  }
+
+  /** The IPv6 pod CIDR of this node, e.g. fd00:244:1::/64: pods' IPv6 addresses come from it. */
+  public String podCidr6() {
+    return PodAddressing.cidr6(index);
+  }
+
+  /** The node's own IPv6 address in its pod CIDR (on lo), e.g. fd00:244:1::1. */
+  public String podGateway6() {
+    return PodAddressing.gateway6(index);
+  }
+
   /** The host folder the node sees, writable, at {@link #OUTPUT_DIR_IN_NODE}. */
   public Path outputDir() {
     return outputDir;
@@ -188,7 +203,10 @@ public final class Node {
     return addPod(name, PodAddressing.address(index, nextFreeHost()));
   }
 
-  /** Adds a pod with the given address (normally one of {@link #podCidr()}). */
+  /**
+   * Adds a pod with the given address (normally one of {@link #podCidr()}) and the IPv6 address
+   * paired with it in {@link #podCidr6()} (same last number).
+   */
   public Pod addPod(String name, String ip) {
     checkRunning();
     synchronized (pods) {
@@ -201,7 +219,13 @@ public final class Node {
             "node " + name() + " has a pod with IP " + ip + " already");
       }
     }
-    Pod pod = Pod.create(this, name, ip, "kv" + vethCounter.incrementAndGet());
+    Pod pod =
+        Pod.create(
+            this,
+            name,
+            ip,
+            PodAddressing.address6For(index, ip),
+            "kv" + vethCounter.incrementAndGet());
     pods.put(name, pod);
     return pod;
   }

@@ -141,6 +141,11 @@ public final class Testbed implements AutoCloseable {
               .append(other.podCidr())
               .append(" via ")
               .append(other.switchAddress().orElseThrow())
+              .append('\n')
+              .append("ip -6 route add ")
+              .append(other.podCidr6())
+              .append(" via ")
+              .append(other.switchAddress6().orElseThrow())
               .append('\n');
         }
       }
@@ -246,7 +251,9 @@ public final class Testbed implements AutoCloseable {
               modules.toLoad(options.ipvs()),
               options.hostLink(),
               switchAddress,
-              PodAddressing.gateway(index)));
+              umlSwitch.map(s -> PodAddressing.switchAddress6(index)),
+              PodAddressing.gateway(index),
+              PodAddressing.gateway6(index)));
       Files.setPosixFilePermissions(init, PosixFilePermissions.fromString("rwxr-xr-x"));
       List<String> command = new ArrayList<>();
       // Its own process group, so that stopping it reaches every process it forked.

@@ -2,7 +2,9 @@ package io.kipvs.e2e.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kipvs.e2e.cluster.Traffic;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,6 +34,11 @@ class ClusterTest {
         .contains(node2.switchAddress().orElseThrow() + "/24");
     assertThat(node1.run("busybox ping -c 1 -W 5 " + node2.switchAddress().orElseThrow()))
         .contains("1 packets received");
+    assertThat(node2.switchAddress6()).contains("fd00:50::" + node2.index());
+    assertThat(node2.podCidr6()).isEqualTo("fd00:244:" + node2.index() + "::/64");
+    assertThat(node2.run("ip -6 -o addr show dev eth1"))
+        .contains(node2.switchAddress6().orElseThrow() + "/64");
+    assertThat(node1.run("cat /proc/sys/net/ipv6/conf/all/forwarding")).isEqualTo("1\n");
   }
 
   @Test
@@ -48,5 +55,22 @@ class ClusterTest {
 
     assertThat(left.run("curl -s --max-time 5 http://" + right.ip() + ":8080/")).isEqualTo("right");
     assertThat(right.run("curl -s --max-time 5 http://" + left.ip() + ":8080/")).isEqualTo("left");
+  }
+
+  @Test
+  void podsOnDifferentNodesReachEachOtherOverIpv6AndSctp() {
+    Pod left = node1.addPod("left6");
+    Pod right = node2.addPod("right6");
+    Traffic fromLeft = new Traffic(left::exec);
+    Traffic fromRight = new Traffic(right::exec);
+
+    assertThat(fromLeft.http(right.ip6(), Pod.HTTP_PORT, 1)).isEqualTo(Map.of("right6", 1));
+    assertThat(fromRight.httpPath(left.ip6(), Pod.HTTP_PORT, Pod.CLIENT_ADDRESS_PATH, 1))
+        .isEqualTo(Map.of(right.ip6(), 1));
+    assertThat(fromLeft.udp(right.ip6(), Pod.UDP_PORT, 1)).isEqualTo(Map.of("right6", 1));
+    assertThat(fromLeft.sctp(right.ip6(), Pod.SCTP_PORT, 1)).isEqualTo(Map.of("right6", 1));
+    assertThat(fromRight.sctp(left.ip(), Pod.SCTP_PORT, 1)).isEqualTo(Map.of("left6", 1));
+    assertThat(new Traffic(node1::exec).udp(right.ip6(), Pod.UDP_PORT, 1))
+        .isEqualTo(Map.of("right6", 1));
   }
 }

@@ -2,6 +2,7 @@ package io.kipvs.e2e.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kipvs.e2e.cluster.Traffic;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -50,6 +51,34 @@ class PodTest {
   void aPodTellsTheAddressARequestCameFrom() {
     assertThat(a.run("curl -s --max-time 5 http://" + b.ip() + ":8080" + Pod.CLIENT_ADDRESS_PATH))
         .isEqualTo(a.ip());
+  }
+
+  @Test
+  void podsAreDualStackWithNoTentativeAddress() {
+    assertThat(a.ip6()).isEqualTo("fd00:244:" + node.index() + "::2");
+    assertThat(b.ip6()).isEqualTo("fd00:244:" + node.index() + "::3");
+    assertThat(a.run("ip -6 -o addr show dev eth0")).contains(a.ip6() + "/128");
+    // A tentative address (duplicate address detection under way) drops the first packets.
+    assertThat(a.run("ip -6 -o addr show tentative") + node.run("ip -6 -o addr show tentative"))
+        .isEmpty();
+  }
+
+  @Test
+  void aPodAnswersOverIpv6AndSeesTheClientsIpv6Address() {
+    Traffic fromA = new Traffic(a::exec);
+    assertThat(fromA.http(b.ip6(), Pod.HTTP_PORT, 1)).isEqualTo(Map.of("b", 1));
+    assertThat(fromA.httpPath(b.ip6(), Pod.HTTP_PORT, Pod.CLIENT_ADDRESS_PATH, 1))
+        .isEqualTo(Map.of(a.ip6(), 1));
+    assertThat(fromA.udp(b.ip6(), Pod.UDP_PORT, 2)).isEqualTo(Map.of("b", 2));
+  }
+
+  @Test
+  void aPodAnswersSctpOverBothFamilies() {
+    Traffic fromNode = new Traffic(node::exec);
+    assertThat(fromNode.sctp(a.ip(), Pod.SCTP_PORT, 2)).isEqualTo(Map.of("a", 2));
+    assertThat(fromNode.sctp(a.ip6(), Pod.SCTP_PORT, 2)).isEqualTo(Map.of("a", 2));
+    // Nothing listens on another port: the association fails, and the client says so.
+    assertThat(fromNode.sctp(a.ip(), 8081, 1)).isEqualTo(Map.of("!none", 1));
   }
 
   @Test
