@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The kipvs daemon running inside a test bed node, started as the DaemonSet in deploy/ starts it:
@@ -21,6 +22,9 @@ public final class KipvsDaemon {
   private static final String JVM_OPTIONS = "/io/kipvs/daemon/jvm.options";
 
   public static final String MAIN_CLASS = "io.kipvs.daemon.Main";
+
+  // A deadline, not a figure: three daemons start at once on a busy 2-core machine.
+  private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(180);
 
   private final Node node;
   private final List<String> args;
@@ -49,6 +53,29 @@ public final class KipvsDaemon {
     KipvsDaemon daemon = new KipvsDaemon(node, args);
     daemon.restart();
     return daemon;
+  }
+
+  /**
+   * Starts the daemon on a node with the DaemonSet's flags pointed at this API server, then {@code
+   * flags}, and waits until it is healthy (synced).
+   */
+  public static KipvsDaemon startHealthy(Node node, ApiServer api, List<String> flags) {
+    KipvsDaemon daemon = start(node, daemonSetArgs(node, api, flags.toArray(String[]::new)));
+    daemon.awaitHealthy(HEALTHY_WITHIN);
+    return daemon;
+  }
+
+  /**
+   * Starts the daemon on every node at once, as a DaemonSet would, with {@link #startHealthy(Node,
+   * ApiServer, List)}; the list is in the nodes' order.
+   */
+  public static List<KipvsDaemon> startHealthyOnEach(
+      List<Node> nodes, ApiServer api, List<String> flags) {
+    List<CompletableFuture<KipvsDaemon>> starting =
+        nodes.stream()
+            .map(n -> CompletableFuture.supplyAsync(() -> startHealthy(n, api, flags)))
+            .toList();
+    return starting.stream().map(CompletableFuture::join).toList();
   }
 
   /** Starts the daemon (again) with the same flags. */

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,25 +54,13 @@ class DualStackConformanceTest {
     node2 = nodes.get(1);
     node3 = nodes.get(2);
     nodes.forEach(n -> k8s.dualStackNode(n, "zone-a"));
-    List<CompletableFuture<KipvsDaemon>> starting =
-        nodes.stream()
-            .map(
-                n ->
-                    CompletableFuture.supplyAsync(
-                        () -> {
-                          KipvsDaemon d =
-                              KipvsDaemon.start(
-                                  n,
-                                  KipvsDaemon.daemonSetArgs(
-                                      n,
-                                      api,
-                                      "--ipvs-sync-period=" + SYNC_PERIOD.toSeconds() + "s",
-                                      "--cluster-cidr=10.244.0.0/16,fd00:244::/32"));
-                          d.awaitHealthy(Duration.ofSeconds(180));
-                          return d;
-                        }))
-            .toList();
-    starting.forEach(f -> daemons.add(f.join()));
+    daemons.addAll(
+        KipvsDaemon.startHealthyOnEach(
+            nodes,
+            api,
+            List.of(
+                "--ipvs-sync-period=" + SYNC_PERIOD.toSeconds() + "s",
+                "--cluster-cidr=10.244.0.0/16,fd00:244::/32")));
   }
 
   @AfterAll

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -89,25 +88,11 @@ class ServiceConformanceTest {
     node2 = nodes.get(1);
     node3 = nodes.get(2);
     nodes.forEach(n -> k8s.node(n, "zone-a"));
-    List<CompletableFuture<KipvsDaemon>> starting =
-        nodes.stream()
-            .map(
-                n ->
-                    CompletableFuture.supplyAsync(
-                        () -> {
-                          KipvsDaemon d =
-                              KipvsDaemon.start(
-                                  n,
-                                  KipvsDaemon.daemonSetArgs(
-                                      n,
-                                      api,
-                                      "--ipvs-sync-period=" + SYNC_PERIOD.toSeconds() + "s",
-                                      "--cluster-cidr=10.244.0.0/16"));
-                          d.awaitHealthy(Duration.ofSeconds(180));
-                          return d;
-                        }))
-            .toList();
-    starting.forEach(CompletableFuture::join);
+    KipvsDaemon.startHealthyOnEach(
+        nodes,
+        api,
+        List.of(
+            "--ipvs-sync-period=" + SYNC_PERIOD.toSeconds() + "s", "--cluster-cidr=10.244.0.0/16"));
     addOutsideClient(node1, OUTSIDE_A, OUTSIDE_A_IP);
     addOutsideClient(node3, OUTSIDE_C, OUTSIDE_C_IP);
   }

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -62,30 +61,23 @@ class ServiceLifecycleConformanceTest {
     node2 = nodes.get(1);
     node3 = nodes.get(2);
     nodes.forEach(n -> k8s.node(n, "zone-a"));
-    List<CompletableFuture<KipvsDaemon>> starting =
-        nodes.stream()
-            .map(n -> CompletableFuture.supplyAsync(() -> startDaemon(n, List.of())))
-            .toList();
-    starting.forEach(f -> daemons.add(f.join()));
+    daemons.addAll(KipvsDaemon.startHealthyOnEach(nodes, api, classFlags(List.of())));
   }
 
-  /** kipvs on a node with the DaemonSet's flags, the class's, then {@code extra}; healthy. */
-  private static KipvsDaemon startDaemon(Node node, List<String> extra) {
+  /** The class's flags after the DaemonSet's, then {@code extra}. */
+  private static List<String> classFlags(List<String> extra) {
     List<String> flags = new ArrayList<>();
     flags.add("--ipvs-sync-period=" + SYNC_PERIOD.toSeconds() + "s");
     flags.add("--cluster-cidr=10.244.0.0/16");
     flags.addAll(extra);
-    KipvsDaemon daemon =
-        KipvsDaemon.start(node, KipvsDaemon.daemonSetArgs(node, api, flags.toArray(String[]::new)));
-    daemon.awaitHealthy(Duration.ofSeconds(180));
-    return daemon;
+    return flags;
   }
 
   /** Stops a node's daemon (SIGTERM leaves every rule) and starts it with other flags. */
   private static void restartDaemon(Node node, List<String> extra) {
     int index = nodes.indexOf(node);
     assertThat(daemons.get(index).terminate(Duration.ofSeconds(60))).isEqualTo(143);
-    daemons.set(index, startDaemon(node, extra));
+    daemons.set(index, KipvsDaemon.startHealthy(node, api, classFlags(extra)));
   }
 
   @AfterAll
