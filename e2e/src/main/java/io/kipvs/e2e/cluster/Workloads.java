@@ -16,6 +16,7 @@ import io.kipvs.e2e.testbed.Pod;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Writes Kubernetes objects the way a real control plane would for pods of the test bed: Node
@@ -37,6 +38,26 @@ public final class Workloads {
 
   /** The Node object of a test bed node, with its switch address as InternalIP. */
   public Node node(io.kipvs.e2e.testbed.Node node, String zone) {
+    return writeNode(node, zone, List.of(), node.switchAddress().stream().toList());
+  }
+
+  /**
+   * The Node object of a dual-stack test bed node: its switch addresses, IPv4 and IPv6, as
+   * InternalIPs, and both pod CIDRs (as a dual-stack cluster's node controller writes them).
+   */
+  public Node dualStackNode(io.kipvs.e2e.testbed.Node node, String zone) {
+    return writeNode(
+        node,
+        zone,
+        List.of(node.podCidr(), node.podCidr6()),
+        Stream.concat(node.switchAddress().stream(), node.switchAddress6().stream()).toList());
+  }
+
+  private Node writeNode(
+      io.kipvs.e2e.testbed.Node node,
+      String zone,
+      List<String> podCidrs,
+      List<String> internalIps) {
     NodeBuilder builder =
         new NodeBuilder()
             .withNewMetadata()
@@ -46,56 +67,21 @@ public final class Workloads {
             .withNewSpec()
             .withPodCIDR(node.podCidr())
             .endSpec();
-    node.switchAddress()
-        .ifPresent(
-            a ->
-                builder
-                    .withNewStatus()
-                    .addNewAddress()
-                    .withType("InternalIP")
-                    .withAddress(a)
-                    .endAddress()
-                    .endStatus());
-    return client().nodes().resource(builder.build()).createOr(r -> r.update());
-  }
-
-  /**
-   * The Node object of a dual-stack test bed node: its switch addresses, IPv4 and IPv6, as
-   * InternalIPs, and both pod CIDRs (as a dual-stack cluster's node controller writes them).
-   */
-  public Node dualStackNode(io.kipvs.e2e.testbed.Node node, String zone) {
-    NodeBuilder builder =
-        new NodeBuilder()
-            .withNewMetadata()
-            .withName(node.name())
-            .withLabels(Map.of("topology.kubernetes.io/zone", zone))
-            .endMetadata()
-            .withNewSpec()
-            .withPodCIDR(node.podCidr())
-            .withPodCIDRs(node.podCidr(), node.podCidr6())
-            .endSpec()
-            .withNewStatus()
+    if (!podCidrs.isEmpty()) {
+      builder.editSpec().withPodCIDRs(podCidrs).endSpec();
+    }
+    if (!internalIps.isEmpty()) {
+      builder.withNewStatus().endStatus();
+      for (String ip : internalIps) {
+        builder
+            .editStatus()
+            .addNewAddress()
+            .withType("InternalIP")
+            .withAddress(ip)
+            .endAddress()
             .endStatus();
-    node.switchAddress()
-        .ifPresent(
-            a ->
-                builder
-                    .editStatus()
-                    .addNewAddress()
-                    .withType("InternalIP")
-                    .withAddress(a)
-                    .endAddress()
-                    .endStatus());
-    node.switchAddress6()
-        .ifPresent(
-            a ->
-                builder
-                    .editStatus()
-                    .addNewAddress()
-                    .withType("InternalIP")
-                    .withAddress(a)
-                    .endAddress()
-                    .endStatus());
+      }
+    }
     return client().nodes().resource(builder.build()).createOr(r -> r.update());
   }
 

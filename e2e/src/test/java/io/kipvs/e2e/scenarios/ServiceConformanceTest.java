@@ -795,21 +795,7 @@ class ServiceConformanceTest {
    */
   private static Map<String, Integer> http(
       Function<String, ExecResult> shell, String host, int port, String path, int count) {
-    String script =
-        """
-        i=0
-        while [ $i -lt %4$d ]; do
-          body=$(curl -s --max-time 3 http://%1$s:%2$d%3$s) || body="!exit=$?"
-          echo "$body"
-          i=$((i+1))
-        done
-        """
-            .formatted(host, port, path, count);
-    ExecResult result = shell.apply(script);
-    assertThat(result.succeeded()).as("%s", result).isTrue();
-    Map<String, Integer> answers = new TreeMap<>();
-    result.stdout().lines().map(String::strip).forEach(l -> answers.merge(l, 1, Integer::sum));
-    return answers;
+    return new Traffic(shell).httpPath(host, port, path, count);
   }
 
   private static String address(Node node) {
