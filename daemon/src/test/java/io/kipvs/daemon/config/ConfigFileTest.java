@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.kipvs.daemon.conntrack.ConntrackConfig;
 import io.kipvs.k8s.Cidr;
 import java.io.IOException;
@@ -361,39 +357,5 @@ class ConfigFileTest {
     assertThatThrownBy(() -> new CommandLineParser(() -> "n").parse("--config=" + notYaml))
         .isInstanceOf(UsageException.class)
         .hasMessageContaining("cannot parse");
-  }
-
-  /** The ConfigMap shipped in deploy/ must load, so that the manifest cannot rot. */
-  @Test
-  void deployConfigMapLoads() throws Exception {
-    Path manifest = Path.of("..", "deploy", "configmap.yaml");
-    assertThat(manifest).exists();
-    String config = null;
-    JsonNode data = null;
-    YAMLFactory factory = new YAMLFactory();
-    ObjectMapper mapper = new ObjectMapper(factory);
-    try (YAMLParser parser = factory.createParser(manifest.toFile())) {
-      for (JsonNode doc : mapper.readValues(parser, JsonNode.class).readAll()) {
-        if (doc.path("kind").asText().equals("ConfigMap")
-            && doc.path("metadata").path("name").asText().equals("kipvs")) {
-          data = doc.path("data");
-          config = data.path("config.conf").asText();
-        }
-      }
-    }
-    assertThat(config).as("ConfigMap kipvs with data config.conf").isNotBlank();
-    DaemonConfig loaded = load(config, "--hostname-override=node-1");
-    assertThat(loaded.proxier().scheduler()).isEqualTo("rr");
-    assertThat(loaded.notes()).isEmpty();
-    assertThat(loaded.warnings()).isEmpty();
-    // The kubeconfig it names is another key of the same ConfigMap, mounted on /var/lib/kipvs.
-    String kubeconfig = loaded.kubeconfig().orElseThrow();
-    assertThat(kubeconfig).startsWith("/var/lib/kipvs/");
-    String key = kubeconfig.substring("/var/lib/kipvs/".length());
-    assertThat(data.path(key).asText()).contains("tokenFile:").contains("server:");
-    String daemonSet = Files.readString(Path.of("..", "deploy", "daemonset.yaml"));
-    assertThat(daemonSet)
-        .contains("mountPath: /var/lib/kipvs")
-        .contains("--config=/var/lib/kipvs/config.conf");
   }
 }
