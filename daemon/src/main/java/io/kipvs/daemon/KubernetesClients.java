@@ -1,11 +1,15 @@
 package io.kipvs.daemon;
 
 import io.fabric8.kubernetes.api.model.AuthInfo;
+import io.fabric8.kubernetes.api.model.Cluster;
+import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kipvs.daemon.config.ApiRateLimit;
+import io.kipvs.daemon.config.UsageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,6 +49,7 @@ final class KubernetesClients {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the kubeconfig " + path + ": " + e, e);
       }
+      text = withServer(text, path, master);
       config = Config.fromKubeconfig(null, text, path.toString());
       tokenFile(text, config, path)
           .ifPresent(file -> config.setOauthTokenProvider(() -> read(file)));
@@ -64,6 +69,35 @@ final class KubernetesClients {
                     http.addOrReplaceInterceptor(
                         RateLimitingInterceptor.NAME, new RateLimitingInterceptor(l))));
     return builder.build();
+  }
+
+  /**
+   * A kubeconfig whose cluster names no server is complete with --master, as in client-go (the
+   * master overrides the cluster's server, so kube-proxy never needs one there): fabric8 alone
+   * fails on it, so the server is filled in from --master. Without either, the error says what is
+   * missing, as client-go's "no server found for cluster".
+   */
+  private static String withServer(String text, Path path, Optional<String> master) {
+    io.fabric8.kubernetes.api.model.Config parsed = KubeConfigUtils.parseConfigFromString(text);
+    NamedContext current = KubeConfigUtils.getCurrentContext(parsed);
+    if (current == null || current.getContext() == null) {
+      return text;
+    }
+    Cluster cluster = KubeConfigUtils.getCluster(parsed, current.getContext());
+    if (cluster == null || (cluster.getServer() != null && !cluster.getServer().isBlank())) {
+      return text;
+    }
+    if (master.isEmpty()) {
+      throw new UsageException(
+          "the kubeconfig "
+              + path
+              + " names no server for its cluster \""
+              + current.getContext().getCluster()
+              + "\": give the API server's address with --master, or as server: in the"
+              + " kubeconfig");
+    }
+    cluster.setServer(master.get());
+    return new KubernetesSerialization().asYaml(parsed);
   }
 
   /**

@@ -114,6 +114,50 @@ class KubernetesClientsTest {
   }
 
   /**
+   * A kubeconfig without a server (deploy/overlays/standalone's: only the service account's token
+   * and CA) is complete with --master, as in client-go; without --master the error names what is
+   * missing.
+   */
+  @Test
+  void masterCompletesAKubeconfigWithoutServer() throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "sa-token\n");
+    Path config = dir.resolve("kubeconfig.conf");
+    Files.writeString(
+        config,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: default
+          cluster: {}
+        contexts:
+        - name: default
+          context: {cluster: default, user: default}
+        current-context: default
+        users:
+        - name: default
+          user:
+            tokenFile: %s
+        """
+            .formatted(token));
+    try (KubernetesClient client =
+        KubernetesClients.create(
+            Optional.of(config.toString()), Optional.of(server.url("/")), NO_LIMIT)) {
+      RecordedRequest request = listServices(client);
+      assertThat(request.getPath()).isEqualTo("/api/v1/namespaces/default/services");
+      assertThat(request.getHeader("Authorization")).isEqualTo("Bearer sa-token");
+    }
+    assertThatThrownBy(
+            () ->
+                KubernetesClients.create(
+                    Optional.of(config.toString()), Optional.empty(), NO_LIMIT))
+        .isInstanceOf(io.kipvs.daemon.config.UsageException.class)
+        .hasMessageContaining("names no server for its cluster \"default\"")
+        .hasMessageContaining("--master");
+  }
+
+  /**
    * A list that takes longer than fabric8's default request timeout (10 s) still succeeds: an
    * informer's first list at 10,000 services can take that long, and client-go sets no client-side
    * limit (the API server ends a list itself after its --request-timeout, 60 s by default).
