@@ -14,9 +14,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The kipvs daemon running inside a test bed node, started as the DaemonSet in deploy/ starts it:
- * {@code --mode=ipvs --ipvs-scheduler=rr --hostname-override=<node>}, against the test's API
- * server.
+ * The kipvs daemon running inside a test bed node, started with what the DaemonSet in deploy/
+ * gives it (kubeadm's config.conf there: mode ipvs, scheduler rr) as flags: {@code --mode=ipvs
+ * --ipvs-scheduler=rr --hostname-override=<node>}, against the test's API server.
  */
 public final class KipvsDaemon {
   private static final String JVM_OPTIONS = "/io/kipvs/daemon/jvm.options";
