@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The kipvs daemon running inside a test bed node, started with what the DaemonSet in deploy/
- * gives it (kubeadm's config.conf there: mode ipvs, scheduler rr) as flags: {@code --mode=ipvs
+ * The kipvs daemon running inside a test bed node, started with what the DaemonSet in deploy/ gives
+ * it (kubeadm's config.conf there: mode ipvs, scheduler rr) as flags: {@code --mode=ipvs
  * --ipvs-scheduler=rr --hostname-override=<node>}, against the test's API server.
  */
 public final class KipvsDaemon {
