@@ -57,6 +57,28 @@ record IptablesSave(
     return false;
   }
 
+  /** Chain names only kube-proxy's iptables mode makes (upstream's pkg/proxy/iptables). */
+  private static final List<String> IPTABLES_MODE_CHAINS =
+      List.of("nat/KUBE-NODEPORTS", "filter/KUBE-SERVICES", "filter/KUBE-EXTERNAL-SERVICES");
+
+  private static final List<String> IPTABLES_MODE_PREFIXES =
+      List.of("nat/KUBE-SVC-", "nat/KUBE-SVL-", "nat/KUBE-SEP-", "nat/KUBE-EXT-", "nat/KUBE-FW-");
+
+  /**
+   * Chains kube-proxy's iptables mode left (as {@code table/chain}, sorted): kipvs replaces the
+   * content of the chains both modes share, but these stay, and the filter ones still reject
+   * traffic to services that had no endpoints then. Kube-proxy's IPVS mode makes none of them.
+   */
+  List<String> iptablesModeChains() {
+    return chains.stream()
+        .filter(
+            c ->
+                IPTABLES_MODE_CHAINS.contains(c)
+                    || IPTABLES_MODE_PREFIXES.stream().anyMatch(c::startsWith))
+        .sorted()
+        .toList();
+  }
+
   /** The jumps upstream ensures that this save lacks. */
   List<IptablesScript.Jump> missingJumps() {
     return IptablesScript.JUMPS.stream().filter(j -> !jumps.contains(j)).toList();

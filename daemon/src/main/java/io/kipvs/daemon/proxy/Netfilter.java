@@ -47,6 +47,7 @@ final class Netfilter {
   private final Set<Boolean> setsCreated = new HashSet<>();
   private final Map<Boolean, Optional<List<TableSummary>>> summaries = new HashMap<>();
   private boolean warnedNoIp6tables;
+  private boolean warnedIptablesMode;
 
   Netfilter(
       CommandRunner runner,
@@ -327,6 +328,7 @@ final class Netfilter {
           continue;
         }
         IptablesSave parsed = IptablesSave.parse(save.stdout());
+        warnIfIptablesMode(parsed, v6);
         List<IptablesScript.Jump> missing = parsed.missingJumps();
         if (!missing.isEmpty() || !parsed.matchesRuleCounts(rules)) {
           if (lastRules.containsKey(v6)) {
@@ -398,5 +400,26 @@ final class Netfilter {
   /** IPv4 always; IPv6 when some service has an IPv6 address. */
   static Set<Boolean> families(DesiredIndex index) {
     return index.wantsIpv6Entries() ? Set.of(false, true) : Set.of(false);
+  }
+
+  /**
+   * kubeadm's configuration says mode "" unless the cluster chose one: kube-proxy then ran its
+   * iptables mode, whose rules kipvs does not remove (neither does kube-proxy's IPVS mode). Said
+   * once, with what to do.
+   */
+  private void warnIfIptablesMode(IptablesSave parsed, boolean v6) {
+    List<String> left = parsed.iptablesModeChains();
+    if (warnedIptablesMode || left.isEmpty()) {
+      return;
+    }
+    warnedIptablesMode = true;
+    LOG.warn(
+        "{} holds {} chains of kube-proxy's iptables mode ({}{}): they may still reject or"
+            + " redirect service traffic; remove them with kube-proxy --cleanup on a drained node"
+            + " (deploy/README.md, \"Coming from iptables or nftables mode\")",
+        v6 ? "ip6tables" : "iptables",
+        left.size(),
+        String.join(", ", left.subList(0, Math.min(5, left.size()))),
+        left.size() > 5 ? ", ..." : "");
   }
 }
