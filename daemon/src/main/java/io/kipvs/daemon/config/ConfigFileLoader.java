@@ -263,6 +263,10 @@ final class ConfigFileLoader {
         (Apply) (v, s) -> b.nodePortAddresses = Values.cidrs(s, strings(v, s)));
     root.put("oomScoreAdj", (Apply) (v, s) -> b.oomScoreAdj(s, integer(v, s)));
     root.put("portRange", nonEmptyString((s, t) -> CompatibilitySettings.userspace(b, s)));
+    // Newer kube-proxy versions' form of --windows-service (omitted unless true).
+    root.put(
+        "windowsRunAsService",
+        (Apply) (v, s) -> noteIf(bool(v, s), () -> CompatibilitySettings.windows(b, s)));
     root.put(
         "configSyncPeriod",
         (Apply)

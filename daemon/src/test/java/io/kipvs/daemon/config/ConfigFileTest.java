@@ -256,6 +256,20 @@ class ConfigFileTest {
                 + ": only kube-proxy's kernelspace mode on Windows reads it; no effect on Linux");
   }
 
+  /**
+   * windowsRunAsService, the configuration file's --windows-service in newer kube-proxy versions:
+   * accepted (a file that has it would otherwise stop kipvs as misspelt), a warning when true.
+   */
+  @Test
+  void windowsRunAsServiceIsAcceptedAsItsFlag() throws Exception {
+    assertThat(load(HEADER + "windowsRunAsService: false\n").warnings()).isEmpty();
+    assertThat(load(HEADER + "windowsRunAsService: true\n").warnings())
+        .containsExactly(
+            "field windowsRunAsService in "
+                + dir.resolve("config.conf")
+                + ": only kube-proxy's kernelspace mode on Windows reads it; no effect on Linux");
+  }
+
   /** oomScoreAdj: null is kube-proxy's default -999; clientConnection 0 values are 5 and 10. */
   @Test
   void nullAndZeroMeanKubeProxysDefaults() throws Exception {
