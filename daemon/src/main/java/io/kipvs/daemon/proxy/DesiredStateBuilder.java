@@ -51,9 +51,10 @@ final class DesiredStateBuilder {
           && port.hasAnyEndpoints()) {
         noLocalInternal++;
       }
+      // Without a local endpoint the external addresses take the cluster's endpoints (as upstream).
       if (port.externalPolicy() == TrafficPolicy.LOCAL
           && hasExternalAccess(port)
-          && port.externalEndpoints().isEmpty()
+          && port.externalEndpoints().stream().noneMatch(Endpoint::local)
           && port.hasAnyEndpoints()) {
         noLocalExternal++;
       }

@@ -193,6 +193,24 @@ class DesiredStateBuilderTest {
     assertThat(rules.noLocalExternal()).isEqualTo(1);
   }
 
+  /**
+   * Issue 16, externalTrafficPolicy Local without a local endpoint: the node port takes the
+   * cluster's endpoints (as k8s-sync selects them, upstream's IPVS mode), the Local sets stay, and
+   * the service still counts as one without a local endpoint.
+   */
+  @Test
+  void localPolicyFallingBackToRemoteEndpointsKeepsTheLocalSetsAndIsCounted() {
+    var p = new Fixtures.Port();
+    p.nodePort = OptionalInt.of(30081);
+    p.external = TrafficPolicy.LOCAL;
+    p.endpoints = List.of(ep("10.244.2.5", 8080, false));
+    ServiceRules rules = DesiredStateBuilder.build(WEB, List.of(p.build()), NODE);
+    assertThat(rules.virtualServers().get(tcp("192.168.1.10", 30081)).realServers())
+        .containsOnlyKeys(new RealServerKey(ip("10.244.2.5"), 8080));
+    assertThat(members(rules)).contains("KUBE-NODE-PORT-LOCAL-TCP 30081");
+    assertThat(rules.noLocalExternal()).isEqualTo(1);
+  }
+
   static Set<String> members(ServiceRules rules) {
     return rules.ipsetEntries().stream()
         .map(e -> e.setName() + " " + e.member())
