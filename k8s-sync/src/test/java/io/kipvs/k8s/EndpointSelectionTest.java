@@ -490,6 +490,32 @@ class EndpointSelectionTest {
         .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
   }
 
+  /**
+   * Issue 16: externalTrafficPolicy Local applies to the external IPs of a ClusterIP service too, as
+   * upstream reads it (a ClusterIP service with external IPs is externally accessible).
+   */
+  @org.junit.jupiter.api.Test
+  void localExternalPolicyAppliesToTheExternalIpsOfAClusterIpService() {
+    Service ext =
+        service("ns", "ext-local")
+            .editSpec()
+            .withExternalIPs("192.0.2.2")
+            .withExternalTrafficPolicy("Local")
+            .endSpec()
+            .build();
+    ServicePort port =
+        only(
+            ports(
+                null,
+                ext,
+                slice("ns", "ext-local-1", "ext-local", ep("10.0.0.1/R"), ep("10.0.0.2/RL"))
+                    .build()));
+    assertThat(port.externalPolicy()).isEqualTo(TrafficPolicy.LOCAL);
+    assertThat(addresses(port.clusterEndpoints()))
+        .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+    assertThat(addresses(port.externalEndpoints())).containsExactly("10.0.0.2:8080");
+  }
+
   @org.junit.jupiter.api.Test
   void multiPortMatchesSlicePortsByNameAndProtocol() {
     Service service =
