@@ -5,6 +5,7 @@ import io.kipvs.ipvs.Protocol;
 import io.kipvs.ipvs.RealServer;
 import io.kipvs.ipvs.RealServerKey;
 import io.kipvs.ipvs.RealServerSettings;
+import io.kipvs.ipvs.ServiceFlag;
 import io.kipvs.ipvs.VirtualServer;
 import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerSettings;
@@ -28,6 +29,14 @@ import java.util.Set;
  * real servers of weight 1, ClientIP affinity as persistence. A pure function of its inputs.
  */
 final class DesiredStateBuilder {
+  /**
+   * The flags of an mh virtual server, as upstream sets them: mh-port (SCHED2), so that the hash
+   * takes the source port too and one client's connections spread (kubernetes#115527); mh-fallback
+   * (SCHED1), so that a real server drained to weight 0, which the kernel keeps in mh's lookup
+   * table, hands its new connections to another instead of failing them (kubernetes PR #138688).
+   */
+  static final Set<ServiceFlag> MH_FLAGS = Set.of(ServiceFlag.SCHED1, ServiceFlag.SCHED2);
+
   private DesiredStateBuilder() {}
 
   static ServiceRules build(ServiceName service, List<ServicePort> ports, NodeContext node) {
@@ -227,8 +236,11 @@ final class DesiredStateBuilder {
     private void virtualServer(InetAddress address, int vport, List<Endpoint> endpoints) {
       AddressFamily family = AddressFamily.of(address);
       VirtualServerKey key = new VirtualServerKey.Address(protocol, address, vport);
-      VirtualServerSettings settings =
-          VirtualServerSettings.of(port.scheduler().orElse(node.defaultScheduler()), family);
+      String scheduler = port.scheduler().orElse(node.defaultScheduler());
+      VirtualServerSettings settings = VirtualServerSettings.of(scheduler, family);
+      if (scheduler.equals("mh")) {
+        settings = settings.withFlags(MH_FLAGS);
+      }
       if (port.affinityTimeoutSeconds().isPresent()) {
         settings = settings.withPersistence(port.affinityTimeoutSeconds().getAsInt());
       }

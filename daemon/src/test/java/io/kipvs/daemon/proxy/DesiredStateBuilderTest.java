@@ -211,6 +211,43 @@ class DesiredStateBuilderTest {
     assertThat(rules.noLocalExternal()).isEqualTo(1);
   }
 
+  /** Issue 16, mh: mh-fallback and mh-port, from the flag's scheduler or the annotation's. */
+  @Test
+  void mhVirtualServersGetMhFallbackAndMhPort() {
+    var annotated = new Fixtures.Port();
+    annotated.scheduler = Optional.of("mh");
+    annotated.affinity = OptionalInt.of(60);
+    var settings =
+        DesiredStateBuilder.build(WEB, List.of(annotated.build()), NODE)
+            .virtualServers()
+            .get(tcp("10.96.0.10", 80))
+            .server()
+            .settings();
+    assertThat(settings.flags())
+        .containsExactlyInAnyOrder(
+            ServiceFlag.SCHED1, ServiceFlag.SCHED2, ServiceFlag.PERSISTENT);
+    NodeContext mhNode =
+        new NodeContext(NODE.nodePortAddresses(), NODE.otherInterfaceAddresses(), "mh");
+    var byFlag = new Fixtures.Port();
+    byFlag.nodePort = OptionalInt.of(30082);
+    assertThat(DesiredStateBuilder.build(WEB, List.of(byFlag.build()), mhNode).virtualServers())
+        .allSatisfy(
+            (k, vs) ->
+                assertThat(vs.server().settings().flags())
+                    .containsExactlyInAnyOrder(ServiceFlag.SCHED1, ServiceFlag.SCHED2));
+    var rr = new Fixtures.Port();
+    rr.scheduler = Optional.of("sh");
+    assertThat(
+            DesiredStateBuilder.build(WEB, List.of(rr.build()), mhNode)
+                .virtualServers()
+                .get(tcp("10.96.0.10", 80))
+                .server()
+                .settings()
+                .flags())
+        .as("sh keeps no flags, as upstream (kubernetes#121590)")
+        .isEmpty();
+  }
+
   static Set<String> members(ServiceRules rules) {
     return rules.ipsetEntries().stream()
         .map(e -> e.setName() + " " + e.member())
