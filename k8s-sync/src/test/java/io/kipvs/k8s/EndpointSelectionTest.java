@@ -491,8 +491,8 @@ class EndpointSelectionTest {
   }
 
   /**
-   * Issue 16: externalTrafficPolicy Local applies to the external IPs of a ClusterIP service too, as
-   * upstream reads it (a ClusterIP service with external IPs is externally accessible).
+   * Issue 16: externalTrafficPolicy Local applies to the external IPs of a ClusterIP service too,
+   * as upstream reads it (a ClusterIP service with external IPs is externally accessible).
    */
   @org.junit.jupiter.api.Test
   void localExternalPolicyAppliesToTheExternalIpsOfAClusterIpService() {

@@ -40,6 +40,12 @@ final class DesiredStateBuilder {
   private DesiredStateBuilder() {}
 
   static ServiceRules build(ServiceName service, List<ServicePort> ports, NodeContext node) {
+    return build(service, ports, node, new SchedulerChoice(scheduler -> true));
+  }
+
+  /** With each annotated scheduler checked against what the kernel has. */
+  static ServiceRules build(
+      ServiceName service, List<ServicePort> ports, NodeContext node, SchedulerChoice schedulers) {
     Map<VirtualServerKey, DesiredVirtualServer> servers = new LinkedHashMap<>();
     Set<InetAddress> bound = new HashSet<>();
     Set<IpsetEntry> entries = new HashSet<>();
@@ -48,7 +54,8 @@ final class DesiredStateBuilder {
     int noLocalInternal = 0;
     int noLocalExternal = 0;
     for (ServicePort port : ports) {
-      new PortRules(port, node, servers, bound, entries, noNodeAccess).add();
+      String scheduler = schedulers.schedulerOf(service, port.scheduler(), node.defaultScheduler());
+      new PortRules(port, node, scheduler, servers, bound, entries, noNodeAccess).add();
       if (port.healthCheckNodePort().isPresent()) {
         int local = (int) port.externalEndpoints().stream().filter(Endpoint::local).count();
         int hcPort = port.healthCheckNodePort().getAsInt();
@@ -98,6 +105,7 @@ final class DesiredStateBuilder {
   private static final class PortRules {
     private final ServicePort port;
     private final NodeContext node;
+    private final String scheduler;
     private final Map<VirtualServerKey, DesiredVirtualServer> servers;
     private final Set<InetAddress> bound;
     private final Set<IpsetEntry> entries;
@@ -109,12 +117,14 @@ final class DesiredStateBuilder {
     PortRules(
         ServicePort port,
         NodeContext node,
+        String scheduler,
         Map<VirtualServerKey, DesiredVirtualServer> servers,
         Set<InetAddress> bound,
         Set<IpsetEntry> entries,
         Set<ServiceRules.NoNodeAccess> noNodeAccess) {
       this.port = port;
       this.node = node;
+      this.scheduler = scheduler;
       this.servers = servers;
       this.bound = bound;
       this.entries = entries;
@@ -236,7 +246,6 @@ final class DesiredStateBuilder {
     private void virtualServer(InetAddress address, int vport, List<Endpoint> endpoints) {
       AddressFamily family = AddressFamily.of(address);
       VirtualServerKey key = new VirtualServerKey.Address(protocol, address, vport);
-      String scheduler = port.scheduler().orElse(node.defaultScheduler());
       VirtualServerSettings settings = VirtualServerSettings.of(scheduler, family);
       if (scheduler.equals("mh")) {
         settings = settings.withFlags(MH_FLAGS);

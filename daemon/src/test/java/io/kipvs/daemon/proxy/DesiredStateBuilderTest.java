@@ -224,8 +224,7 @@ class DesiredStateBuilderTest {
             .server()
             .settings();
     assertThat(settings.flags())
-        .containsExactlyInAnyOrder(
-            ServiceFlag.SCHED1, ServiceFlag.SCHED2, ServiceFlag.PERSISTENT);
+        .containsExactlyInAnyOrder(ServiceFlag.SCHED1, ServiceFlag.SCHED2, ServiceFlag.PERSISTENT);
     NodeContext mhNode =
         new NodeContext(NODE.nodePortAddresses(), NODE.otherInterfaceAddresses(), "mh");
     var byFlag = new Fixtures.Port();
@@ -246,6 +245,48 @@ class DesiredStateBuilderTest {
                 .flags())
         .as("sh keeps no flags, as upstream (kubernetes#121590)")
         .isEmpty();
+  }
+
+  /**
+   * Issue 16, annotated scheduler: one the kernel lacks is probed once and replaced by the default;
+   * one it has is kept; the default itself is never probed.
+   */
+  @Test
+  void annotatedSchedulerTheKernelLacksFallsBackToTheDefault() {
+    List<String> asked = new java.util.ArrayList<>();
+    SchedulerChoice choice =
+        new SchedulerChoice(
+            s -> {
+              asked.add(s);
+              return !s.equals("ovf");
+            });
+    var ovf = new Fixtures.Port();
+    ovf.scheduler = Optional.of("ovf");
+    for (int i = 0; i < 2; i++) {
+      var settings =
+          DesiredStateBuilder.build(WEB, List.of(ovf.build()), NODE, choice)
+              .virtualServers()
+              .get(tcp("10.96.0.10", 80))
+              .server()
+              .settings();
+      assertThat(settings.scheduler()).isEqualTo("rr");
+    }
+    var sh = new Fixtures.Port();
+    sh.scheduler = Optional.of("sh");
+    assertThat(
+            DesiredStateBuilder.build(WEB, List.of(sh.build()), NODE, choice)
+                .virtualServers()
+                .get(tcp("10.96.0.10", 80))
+                .server()
+                .settings()
+                .scheduler())
+        .isEqualTo("sh");
+    var rr = new Fixtures.Port();
+    rr.scheduler = Optional.of("rr");
+    DesiredStateBuilder.build(WEB, List.of(rr.build(), new Fixtures.Port().build()), NODE, choice);
+    assertThat(asked)
+        .as("each scheduler probed once, the default never")
+        .containsExactly("ovf", "sh");
   }
 
   static Set<String> members(ServiceRules rules) {
