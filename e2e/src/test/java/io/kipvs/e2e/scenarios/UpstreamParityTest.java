@@ -96,7 +96,8 @@ class UpstreamParityTest {
           .atMost(CONVERGE)
           .untilAsserted(
               () -> {
-                String metrics = n.run("curl -s http://127.0.0.1:10249/metrics");
+                // exec, not run: before the metrics server listens, curl fails and is retried.
+                String metrics = n.exec("curl -s http://127.0.0.1:10249/metrics").stdout();
                 assertThat(metric(metrics, "kubeproxy_sync_proxy_rules_duration_seconds_count"))
                     .as("complete syncs on %s; daemon log:%n%s", n, daemonOf(n).process().log())
                     .hasValueSatisfying(v -> assertThat(v).isPositive());
@@ -197,8 +198,8 @@ class UpstreamParityTest {
         .atMost(CONVERGE)
         .untilAsserted(
             () ->
-                assertThat(node1.run("ipvsadm -Ln -t 10.96.16.30:80"))
-                    .contains("mh (mh-fallback,mh-port)")
+                assertThat(node1.run("ipvsadm -Ln"))
+                    .contains("TCP  10.96.16.30:80 mh (mh-fallback,mh-port)")
                     .contains(pod.ip() + ":8080"));
     assertThat(new Traffic(node1::exec).http("10.96.16.30", 80, 2)).isEqualTo(Map.of("mh-2", 2));
   }
