@@ -249,6 +249,29 @@ class UpstreamParityTest {
         .contains("\"rr\"");
   }
 
+  /**
+   * Issue 16, kube-ipvs0: kipvs leaves the dummy link down, as upstream (so it has no IPv6
+   * link-local address), and the service addresses bound there are local all the same: a cluster IP
+   * answers from the node.
+   */
+  @Test
+  void kubeIpvs0IsLeftDownAndItsAddressesServe() {
+    Pod pod = node2.addPod("down-2");
+    k8s.clusterIpService("down", "10.96.16.50", 80);
+    k8s.httpEndpoints("down", List.of(pod));
+    Traffic fromNode1 = new Traffic(node1::exec);
+    await()
+        .atMost(CONVERGE)
+        .until(() -> fromNode1.http("10.96.16.50", 80, 2).equals(Map.of("down-2", 2)));
+    for (Node n : List.of(node1, node2)) {
+      String link = n.run("ip -o link show kube-ipvs0");
+      assertThat(link).as("%s", n).contains("state DOWN").doesNotContainPattern("[<,]UP[,>]");
+      assertThat(n.run("ip -o addr show dev kube-ipvs0"))
+          .contains("10.96.16.50/32")
+          .doesNotContain("fe80:");
+    }
+  }
+
   private static Service nodePortService(
       String name, String clusterIp, int nodePort, String policy) {
     Service service = k8s.serviceBuilder(name, clusterIp, Workloads.tcp(80, Pod.HTTP_PORT)).build();
