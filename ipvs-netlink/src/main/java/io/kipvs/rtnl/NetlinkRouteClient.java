@@ -52,9 +52,9 @@ final class NetlinkRouteClient implements RouteNetlinkClient {
   }
 
   @Override
-  public Link createDummyLink(String name) {
+  public Link createDummyLink(String name, boolean up) {
     connection.request(
-        (w, f, s) -> RtnlCodec.newDummy(w, f, s, name),
+        (w, f, s) -> RtnlCodec.newDummy(w, f, s, name, up),
         () -> "RTM_NEWLINK dummy " + name,
         m -> null);
     return findLink(name)

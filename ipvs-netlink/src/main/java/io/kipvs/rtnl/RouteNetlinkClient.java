@@ -21,7 +21,12 @@ public interface RouteNetlinkClient extends AutoCloseable {
   List<Link> links();
 
   /** Creates a dummy link with this name and sets it up; returns it. */
-  Link createDummyLink(String name);
+  default Link createDummyLink(String name) {
+    return createDummyLink(name, true);
+  }
+
+  /** Creates a dummy link with this name, up or left down; returns it. */
+  Link createDummyLink(String name, boolean up);
 
   void setLinkUp(int linkIndex);
 

@@ -28,9 +28,9 @@ final class RtnlCodec {
     w.endMessage(start);
   }
 
-  static void newDummy(MessageWriter w, int flags, int seq, String name) {
+  static void newDummy(MessageWriter w, int flags, int seq, String name, boolean up) {
     int start = w.beginMessage(RTM_NEWLINK, flags | Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL, seq);
-    ifinfo(w, AF_UNSPEC, 0, IFF_UP, IFF_UP);
+    ifinfo(w, AF_UNSPEC, 0, up ? IFF_UP : 0, IFF_UP);
     w.string(IFLA_IFNAME, name);
     int info = w.beginNested(IFLA_LINKINFO);
     w.string(IFLA_INFO_KIND, "dummy");

@@ -13,7 +13,7 @@ class RtnlCodecTest {
   @Test
   void newDummyLinkIsByteExact() {
     MessageWriter w = MessageWriter.ofCapacity(256);
-    RtnlCodec.newDummy(w, 5, 3, "kube-ipvs0");
+    RtnlCodec.newDummy(w, 5, 3, "kube-ipvs0", true);
     assertThat(Hex.of(w))
         .isEqualTo(
             Hex.normalise(
@@ -21,6 +21,16 @@ class RtnlCodecTest {
                     + " 00 00 00 00 00 00 00 00 01 00 00 00 01 00 00 00" // ifinfomsg, IFF_UP
                     + " 0f 00 03 00 6b 75 62 65 2d 69 70 76 73 30 00 00" // IFLA_IFNAME
                     + " 10 00 12 80 0a 00 01 00 64 75 6d 6d 79 00 00 00")); // kind "dummy"
+    w.clear();
+    // Left down (as kube-proxy leaves kube-ipvs0): flags 0 under the IFF_UP change mask.
+    RtnlCodec.newDummy(w, 5, 3, "kube-ipvs0", false);
+    assertThat(Hex.of(w))
+        .isEqualTo(
+            Hex.normalise(
+                "40 00 00 00 10 00 05 06 03 00 00 00 00 00 00 00"
+                    + " 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00"
+                    + " 0f 00 03 00 6b 75 62 65 2d 69 70 76 73 30 00 00"
+                    + " 10 00 12 80 0a 00 01 00 64 75 6d 6d 79 00 00 00"));
   }
 
   @Test

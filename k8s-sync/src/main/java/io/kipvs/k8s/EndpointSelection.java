@@ -9,7 +9,8 @@ import java.util.function.Predicate;
  * Chooses, for one service port and one address family, the endpoints this node uses, following
  * upstream kube-proxy's CategorizeEndpoints: ready endpoints (narrowed by topology hints when they
  * apply), else serving-and-terminating ones; for a Local policy, this node's ready endpoints, else
- * its serving-and-terminating ones.
+ * its serving-and-terminating ones; for a Local external policy without either, the cluster's (as
+ * upstream's IPVS mode does).
  */
 final class EndpointSelection {
   private EndpointSelection() {}
@@ -73,10 +74,20 @@ final class EndpointSelection {
       }
     }
 
+    // A Local external policy without a local endpoint takes the cluster's endpoints, as upstream's
+    // IPVS proxier does (kubernetes PR #97081): pods on this node still reach the service through
+    // its node ports and external addresses; the Local ipsets keep external clients' traffic
+    // unmasqueraded, so a remote endpoint's reply to them never finds its way back.
+    List<Endpoint> externalEndpoints;
+    if (!externallyAccessible) {
+      externalEndpoints = List.of();
+    } else if (externalLocal && !localEndpoints.isEmpty()) {
+      externalEndpoints = localEndpoints;
+    } else {
+      externalEndpoints = clusterEndpoints;
+    }
     return new Selected(
-        internalLocal ? localEndpoints : clusterEndpoints,
-        !externallyAccessible ? List.of() : externalLocal ? localEndpoints : clusterEndpoints,
-        hasAny);
+        internalLocal ? localEndpoints : clusterEndpoints, externalEndpoints, hasAny);
   }
 
   private static boolean servingTerminating(ParsedSlice.SliceEndpoint e) {

@@ -71,8 +71,11 @@ final class ServiceTranslation {
     OptionalInt affinity = affinityTimeout(spec);
     boolean externallyTyped =
         "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+    // As upstream: a ClusterIP service with external IPs is externally accessible too, and its
+    // external policy governs those addresses.
+    boolean externallyAccessible = externallyTyped || !externalIps.isEmpty();
     TrafficPolicy externalPolicy =
-        externallyTyped && "Local".equals(spec.getExternalTrafficPolicy())
+        externallyAccessible && "Local".equals(spec.getExternalTrafficPolicy())
             ? TrafficPolicy.LOCAL
             : TrafficPolicy.CLUSTER;
     TrafficPolicy internalPolicy =

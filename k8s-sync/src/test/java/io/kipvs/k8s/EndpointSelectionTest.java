@@ -156,20 +156,20 @@ class EndpointSelectionTest {
             l("10.0.0.2"),
             true),
         c(
-            "cluster/local: no local endpoint",
+            "cluster/local: no local endpoint: the cluster's, as upstream's IPVS mode (#97081)",
             C,
             L,
             l("10.0.0.1/R", "10.0.0.2/ST"),
             l("10.0.0.1"),
-            l(),
+            l("10.0.0.1"),
             true),
         c(
-            "cluster/local: only remote serving-terminating",
+            "cluster/local: only remote serving-terminating: the cluster's",
             C,
             L,
             l("10.0.0.1/ST"),
             l("10.0.0.1"),
-            l(),
+            l("10.0.0.1"),
             true),
         c(
             "local/local: local ready only, local terminating dropped",
@@ -187,8 +187,22 @@ class EndpointSelectionTest {
             l("10.0.0.2"),
             l("10.0.0.2"),
             true),
-        c("local/local: remote ready only", L, L, l("10.0.0.1/R"), l(), l(), true),
-        c("local/local: remote serving-terminating only", L, L, l("10.0.0.1/ST"), l(), l(), true),
+        c(
+            "local/local: remote ready only: cluster IP empty, external the cluster's",
+            L,
+            L,
+            l("10.0.0.1/R"),
+            l(),
+            l("10.0.0.1"),
+            true),
+        c(
+            "local/local: remote serving-terminating only: external the cluster's",
+            L,
+            L,
+            l("10.0.0.1/ST"),
+            l(),
+            l("10.0.0.1"),
+            true),
         c("local/local: nothing usable", L, L, l("10.0.0.1/-", "10.0.0.2/TL"), l(), l(), false),
         new Case(
             "local internal, not externally reachable",
@@ -474,6 +488,32 @@ class EndpointSelectionTest {
     assertThat(addresses(port.clusterEndpoints())).containsExactly("10.0.0.2:8080");
     assertThat(addresses(port.externalEndpoints()))
         .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+  }
+
+  /**
+   * Issue 16: externalTrafficPolicy Local applies to the external IPs of a ClusterIP service too,
+   * as upstream reads it (a ClusterIP service with external IPs is externally accessible).
+   */
+  @org.junit.jupiter.api.Test
+  void localExternalPolicyAppliesToTheExternalIpsOfAClusterIpService() {
+    Service ext =
+        service("ns", "ext-local")
+            .editSpec()
+            .withExternalIPs("192.0.2.2")
+            .withExternalTrafficPolicy("Local")
+            .endSpec()
+            .build();
+    ServicePort port =
+        only(
+            ports(
+                null,
+                ext,
+                slice("ns", "ext-local-1", "ext-local", ep("10.0.0.1/R"), ep("10.0.0.2/RL"))
+                    .build()));
+    assertThat(port.externalPolicy()).isEqualTo(TrafficPolicy.LOCAL);
+    assertThat(addresses(port.clusterEndpoints()))
+        .containsExactly("10.0.0.1:8080", "10.0.0.2:8080");
+    assertThat(addresses(port.externalEndpoints())).containsExactly("10.0.0.2:8080");
   }
 
   @org.junit.jupiter.api.Test

@@ -144,7 +144,8 @@ class ServiceTranslationTest {
               assertThat(p.nodePort()).isEqualTo(OptionalInt.of(30080));
             }),
         new Case(
-            "externalTrafficPolicy Local counts only for NodePort and LoadBalancer",
+            "externalTrafficPolicy Local counts for a ClusterIP service's external IPs (issue 16,"
+                + " as upstream), without a health check port",
             service("ns", "cip")
                 .editSpec()
                 .withExternalTrafficPolicy("Local")
@@ -153,9 +154,13 @@ class ServiceTranslationTest {
                 .endSpec()
                 .build(),
             ports -> {
-              assertThat(ports.get(0).externalPolicy()).isEqualTo(TrafficPolicy.CLUSTER);
+              assertThat(ports.get(0).externalPolicy()).isEqualTo(TrafficPolicy.LOCAL);
               assertThat(ports.get(0).healthCheckNodePort()).isEmpty();
             }),
+        new Case(
+            "externalTrafficPolicy Local means nothing for a ClusterIP service without external IPs",
+            service("ns", "cip2").editSpec().withExternalTrafficPolicy("Local").endSpec().build(),
+            ports -> assertThat(ports.get(0).externalPolicy()).isEqualTo(TrafficPolicy.CLUSTER)),
         new Case(
             "NodePort with externalTrafficPolicy Local has no health check port",
             service("ns", "np")

@@ -5,6 +5,7 @@ import io.kipvs.ipvs.Protocol;
 import io.kipvs.ipvs.RealServer;
 import io.kipvs.ipvs.RealServerKey;
 import io.kipvs.ipvs.RealServerSettings;
+import io.kipvs.ipvs.ServiceFlag;
 import io.kipvs.ipvs.VirtualServer;
 import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.ipvs.VirtualServerSettings;
@@ -28,9 +29,23 @@ import java.util.Set;
  * real servers of weight 1, ClientIP affinity as persistence. A pure function of its inputs.
  */
 final class DesiredStateBuilder {
+  /**
+   * The flags of an mh virtual server, as upstream sets them: mh-port (SCHED2), so that the hash
+   * takes the source port too and one client's connections spread (kubernetes#115527); mh-fallback
+   * (SCHED1), so that a real server drained to weight 0, which the kernel keeps in mh's lookup
+   * table, hands its new connections to another instead of failing them (kubernetes PR #138688).
+   */
+  static final Set<ServiceFlag> MH_FLAGS = Set.of(ServiceFlag.SCHED1, ServiceFlag.SCHED2);
+
   private DesiredStateBuilder() {}
 
   static ServiceRules build(ServiceName service, List<ServicePort> ports, NodeContext node) {
+    return build(service, ports, node, new SchedulerChoice(scheduler -> true));
+  }
+
+  /** With each annotated scheduler checked against what the kernel has. */
+  static ServiceRules build(
+      ServiceName service, List<ServicePort> ports, NodeContext node, SchedulerChoice schedulers) {
     Map<VirtualServerKey, DesiredVirtualServer> servers = new LinkedHashMap<>();
     Set<InetAddress> bound = new HashSet<>();
     Set<IpsetEntry> entries = new HashSet<>();
@@ -39,7 +54,8 @@ final class DesiredStateBuilder {
     int noLocalInternal = 0;
     int noLocalExternal = 0;
     for (ServicePort port : ports) {
-      new PortRules(port, node, servers, bound, entries, noNodeAccess).add();
+      String scheduler = schedulers.schedulerOf(service, port.scheduler(), node.defaultScheduler());
+      new PortRules(port, node, scheduler, servers, bound, entries, noNodeAccess).add();
       if (port.healthCheckNodePort().isPresent()) {
         int local = (int) port.externalEndpoints().stream().filter(Endpoint::local).count();
         int hcPort = port.healthCheckNodePort().getAsInt();
@@ -51,9 +67,10 @@ final class DesiredStateBuilder {
           && port.hasAnyEndpoints()) {
         noLocalInternal++;
       }
+      // Without a local endpoint the external addresses take the cluster's endpoints (as upstream).
       if (port.externalPolicy() == TrafficPolicy.LOCAL
           && hasExternalAccess(port)
-          && port.externalEndpoints().isEmpty()
+          && port.externalEndpoints().stream().noneMatch(Endpoint::local)
           && port.hasAnyEndpoints()) {
         noLocalExternal++;
       }
@@ -88,6 +105,7 @@ final class DesiredStateBuilder {
   private static final class PortRules {
     private final ServicePort port;
     private final NodeContext node;
+    private final String scheduler;
     private final Map<VirtualServerKey, DesiredVirtualServer> servers;
     private final Set<InetAddress> bound;
     private final Set<IpsetEntry> entries;
@@ -99,12 +117,14 @@ final class DesiredStateBuilder {
     PortRules(
         ServicePort port,
         NodeContext node,
+        String scheduler,
         Map<VirtualServerKey, DesiredVirtualServer> servers,
         Set<InetAddress> bound,
         Set<IpsetEntry> entries,
         Set<ServiceRules.NoNodeAccess> noNodeAccess) {
       this.port = port;
       this.node = node;
+      this.scheduler = scheduler;
       this.servers = servers;
       this.bound = bound;
       this.entries = entries;
@@ -226,8 +246,10 @@ final class DesiredStateBuilder {
     private void virtualServer(InetAddress address, int vport, List<Endpoint> endpoints) {
       AddressFamily family = AddressFamily.of(address);
       VirtualServerKey key = new VirtualServerKey.Address(protocol, address, vport);
-      VirtualServerSettings settings =
-          VirtualServerSettings.of(port.scheduler().orElse(node.defaultScheduler()), family);
+      VirtualServerSettings settings = VirtualServerSettings.of(scheduler, family);
+      if (scheduler.equals("mh")) {
+        settings = settings.withFlags(MH_FLAGS);
+      }
       if (port.affinityTimeoutSeconds().isPresent()) {
         settings = settings.withPersistence(port.affinityTimeoutSeconds().getAsInt());
       }

@@ -58,6 +58,9 @@ final class IptablesScript {
    *     IP is masqueraded
    * @param noNodeAccess load-balancer addresses the node must not reach
    * @param missingJumps jumps from built-in chains not present yet
+   * @param randomFully whether the masquerade rule takes {@code --random-fully} (iptables 1.6.2 or
+   *     later, as upstream checks): fully random source ports avoid the port collisions between
+   *     connections masqueraded at the same time that drop their first packets
    */
   record Input(
       boolean v6,
@@ -65,11 +68,23 @@ final class IptablesScript {
       boolean masqueradeAll,
       Optional<Cidr> clusterCidr,
       List<ServiceRules.NoNodeAccess> noNodeAccess,
-      List<Jump> missingJumps) {
+      List<Jump> missingJumps,
+      boolean randomFully) {
     Input {
       nonEmpty = Set.copyOf(nonEmpty);
       noNodeAccess = List.copyOf(noNodeAccess);
       missingJumps = List.copyOf(missingJumps);
+    }
+
+    /** Without {@code --random-fully}. */
+    Input(
+        boolean v6,
+        Set<KubeIpset> nonEmpty,
+        boolean masqueradeAll,
+        Optional<Cidr> clusterCidr,
+        List<ServiceRules.NoNodeAccess> noNodeAccess,
+        List<Jump> missingJumps) {
+      this(v6, nonEmpty, masqueradeAll, clusterCidr, noNodeAccess, missingJumps, false);
     }
   }
 
@@ -259,7 +274,8 @@ final class IptablesScript {
     nat.add("-A KUBE-POSTROUTING -j MARK --xor-mark " + MASQ_MARK);
     nat.add(
         "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\""
-            + " -j MASQUERADE");
+            + " -j MASQUERADE"
+            + (in.randomFully() ? " --random-fully" : ""));
     nat.add("-A KUBE-MARK-MASQ -j MARK --or-mark " + MASQ_MARK);
     nat.add("COMMIT");
     filter.add("COMMIT");

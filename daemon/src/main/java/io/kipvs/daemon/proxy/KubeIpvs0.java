@@ -30,18 +30,20 @@ final class KubeIpvs0 {
     this.rtnl = rtnl;
   }
 
-  /** Creates the link when missing and sets it up; never re-creates an existing one. */
+  /**
+   * Creates the link when missing, left down as upstream leaves it; never re-creates an existing
+   * one nor changes its state. Addresses on a down dummy link are local all the same (the kernel
+   * adds their local routes whatever the link's state), and a down link gets no IPv6 link-local
+   * address.
+   */
   void ensure() {
     Link link =
         rtnl.findLink(NAME)
             .orElseGet(
                 () -> {
                   LOG.info("Creating dummy interface {}", NAME);
-                  return rtnl.createDummyLink(NAME);
+                  return rtnl.createDummyLink(NAME, false);
                 });
-    if (!link.up()) {
-      rtnl.setLinkUp(link.index());
-    }
     index = link.index();
   }
 

@@ -40,6 +40,7 @@ final class Netfilter {
   private final IptablesBackend backend;
   private final boolean masqueradeAll;
   private final List<Cidr> clusterCidrs;
+  private final boolean randomFully;
   private final Set<IpsetEntry> written = new HashSet<>();
   // Members the last set sync found no longer wanted, which prune() deletes.
   private final List<IpsetEntry> unwanted = new ArrayList<>();
@@ -54,12 +55,14 @@ final class Netfilter {
       IpsetClient ipset,
       IptablesBackend backend,
       boolean masqueradeAll,
-      List<Cidr> clusterCidrs) {
+      List<Cidr> clusterCidrs,
+      boolean randomFully) {
     this.runner = runner;
     this.ipset = ipset;
     this.backend = backend;
     this.masqueradeAll = masqueradeAll;
     this.clusterCidrs = List.copyOf(clusterCidrs);
+    this.randomFully = randomFully;
   }
 
   IptablesBackend backend() {
@@ -394,7 +397,8 @@ final class Netfilter {
     }
     Optional<Cidr> cidr =
         clusterCidrs.stream().filter(c -> Addresses.isV6(c.address()) == v6).findFirst();
-    return new IptablesScript.Input(v6, nonEmpty, masqueradeAll, cidr, index.noNodeAccess(v6), j);
+    return new IptablesScript.Input(
+        v6, nonEmpty, masqueradeAll, cidr, index.noNodeAccess(v6), j, randomFully);
   }
 
   /** IPv4 always; IPv6 when some service has an IPv6 address. */

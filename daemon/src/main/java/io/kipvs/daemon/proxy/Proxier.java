@@ -122,14 +122,20 @@ public final class Proxier {
       setTimeouts();
       KubeIpvs0 link = new KubeIpvs0(rtnl);
       link.ensure();
+      IptablesBackend backend = IptablesBackend.select(settings.iptablesBackend(), runner);
+      boolean randomFully = backend.supportsRandomFully(runner);
       Netfilter netfilter =
           new Netfilter(
               runner,
               ipset,
-              IptablesBackend.select(settings.iptablesBackend(), runner),
+              backend,
               settings.masqueradeAll(),
-              settings.clusterCidrs());
-      LOG.info("Using the {} iptables backend", netfilter.backend().name());
+              settings.clusterCidrs(),
+              randomFully);
+      LOG.info(
+          "Using the {} iptables backend ({} --random-fully)",
+          backend.name(),
+          randomFully ? "with" : "without");
       DrainTracker drains = new DrainTracker();
       healthCheckServers = new HealthCheckServers("0.0.0.0", () -> health.healthy(clock.instant()));
       loop =

@@ -67,6 +67,7 @@ final class SyncLoop {
   private final HealthCheckServers healthCheckServers;
   private final Clock clock;
   private final Predicate<VirtualServerKey> owned;
+  private final SchedulerChoice schedulers;
 
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ReentrantLock signalLock = new ReentrantLock();
@@ -111,6 +112,7 @@ final class SyncLoop {
     this.healthCheckServers = healthCheckServers;
     this.clock = clock;
     this.owned = IpvsOwnership.outside(settings.excludeCidrs());
+    this.schedulers = SchedulerChoice.probing(ipvs);
   }
 
   Lock writeLock() {
@@ -479,7 +481,9 @@ final class SyncLoop {
       byService.computeIfAbsent(p.name().service(), k -> new ArrayList<>()).add(p);
     }
     for (var e : byService.entrySet()) {
-      index.put(e.getKey(), Optional.of(DesiredStateBuilder.build(e.getKey(), e.getValue(), node)));
+      index.put(
+          e.getKey(),
+          Optional.of(DesiredStateBuilder.build(e.getKey(), e.getValue(), node, schedulers)));
     }
     for (DesiredVirtualServer d : index.virtualServers()) {
       VirtualServerKey key = d.server().key();
@@ -520,7 +524,7 @@ final class SyncLoop {
       Optional<ServiceRules> rules =
           ports.isEmpty()
               ? Optional.empty()
-              : Optional.of(DesiredStateBuilder.build(s, ports, node));
+              : Optional.of(DesiredStateBuilder.build(s, ports, node, schedulers));
       DesiredIndex.Delta d = index.put(s, rules);
       t.keys.addAll(d.virtualServers());
       d.virtualServers().forEach(k -> t.owners.putIfAbsent(k, s));

@@ -193,6 +193,102 @@ class DesiredStateBuilderTest {
     assertThat(rules.noLocalExternal()).isEqualTo(1);
   }
 
+  /**
+   * Issue 16, externalTrafficPolicy Local without a local endpoint: the node port takes the
+   * cluster's endpoints (as k8s-sync selects them, upstream's IPVS mode), the Local sets stay, and
+   * the service still counts as one without a local endpoint.
+   */
+  @Test
+  void localPolicyFallingBackToRemoteEndpointsKeepsTheLocalSetsAndIsCounted() {
+    var p = new Fixtures.Port();
+    p.nodePort = OptionalInt.of(30081);
+    p.external = TrafficPolicy.LOCAL;
+    p.endpoints = List.of(ep("10.244.2.5", 8080, false));
+    ServiceRules rules = DesiredStateBuilder.build(WEB, List.of(p.build()), NODE);
+    assertThat(rules.virtualServers().get(tcp("192.168.1.10", 30081)).realServers())
+        .containsOnlyKeys(new RealServerKey(ip("10.244.2.5"), 8080));
+    assertThat(members(rules)).contains("KUBE-NODE-PORT-LOCAL-TCP 30081");
+    assertThat(rules.noLocalExternal()).isEqualTo(1);
+  }
+
+  /** Issue 16, mh: mh-fallback and mh-port, from the flag's scheduler or the annotation's. */
+  @Test
+  void mhVirtualServersGetMhFallbackAndMhPort() {
+    var annotated = new Fixtures.Port();
+    annotated.scheduler = Optional.of("mh");
+    annotated.affinity = OptionalInt.of(60);
+    var settings =
+        DesiredStateBuilder.build(WEB, List.of(annotated.build()), NODE)
+            .virtualServers()
+            .get(tcp("10.96.0.10", 80))
+            .server()
+            .settings();
+    assertThat(settings.flags())
+        .containsExactlyInAnyOrder(ServiceFlag.SCHED1, ServiceFlag.SCHED2, ServiceFlag.PERSISTENT);
+    NodeContext mhNode =
+        new NodeContext(NODE.nodePortAddresses(), NODE.otherInterfaceAddresses(), "mh");
+    var byFlag = new Fixtures.Port();
+    byFlag.nodePort = OptionalInt.of(30082);
+    assertThat(DesiredStateBuilder.build(WEB, List.of(byFlag.build()), mhNode).virtualServers())
+        .allSatisfy(
+            (k, vs) ->
+                assertThat(vs.server().settings().flags())
+                    .containsExactlyInAnyOrder(ServiceFlag.SCHED1, ServiceFlag.SCHED2));
+    var rr = new Fixtures.Port();
+    rr.scheduler = Optional.of("sh");
+    assertThat(
+            DesiredStateBuilder.build(WEB, List.of(rr.build()), mhNode)
+                .virtualServers()
+                .get(tcp("10.96.0.10", 80))
+                .server()
+                .settings()
+                .flags())
+        .as("sh keeps no flags, as upstream (kubernetes#121590)")
+        .isEmpty();
+  }
+
+  /**
+   * Issue 16, annotated scheduler: one the kernel lacks is probed once and replaced by the default;
+   * one it has is kept; the default itself is never probed.
+   */
+  @Test
+  void annotatedSchedulerTheKernelLacksFallsBackToTheDefault() {
+    List<String> asked = new java.util.ArrayList<>();
+    SchedulerChoice choice =
+        new SchedulerChoice(
+            s -> {
+              asked.add(s);
+              return !s.equals("ovf");
+            });
+    var ovf = new Fixtures.Port();
+    ovf.scheduler = Optional.of("ovf");
+    for (int i = 0; i < 2; i++) {
+      var settings =
+          DesiredStateBuilder.build(WEB, List.of(ovf.build()), NODE, choice)
+              .virtualServers()
+              .get(tcp("10.96.0.10", 80))
+              .server()
+              .settings();
+      assertThat(settings.scheduler()).isEqualTo("rr");
+    }
+    var sh = new Fixtures.Port();
+    sh.scheduler = Optional.of("sh");
+    assertThat(
+            DesiredStateBuilder.build(WEB, List.of(sh.build()), NODE, choice)
+                .virtualServers()
+                .get(tcp("10.96.0.10", 80))
+                .server()
+                .settings()
+                .scheduler())
+        .isEqualTo("sh");
+    var rr = new Fixtures.Port();
+    rr.scheduler = Optional.of("rr");
+    DesiredStateBuilder.build(WEB, List.of(rr.build(), new Fixtures.Port().build()), NODE, choice);
+    assertThat(asked)
+        .as("each scheduler probed once, the default never")
+        .containsExactly("ovf", "sh");
+  }
+
   static Set<String> members(ServiceRules rules) {
     return rules.ipsetEntries().stream()
         .map(e -> e.setName() + " " + e.member())

@@ -78,6 +78,24 @@ class ScriptsGoldenTest {
     assertThat(noCidr).contains("KUBE-CLUSTER-IP src,dst -j KUBE-MARK-MASQ\n");
   }
 
+  /** Issue 16: the masquerade rule takes --random-fully where iptables supports it. */
+  @Test
+  void masqueradeTakesRandomFullyWhenSupported() {
+    String with =
+        IptablesScript.restore(
+            new IptablesScript.Input(
+                false, Set.of(), false, Optional.empty(), List.of(), List.of(), true));
+    assertThat(with)
+        .contains(
+            "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring"
+                + " SNAT\" -j MASQUERADE --random-fully\n");
+    String without =
+        IptablesScript.restore(
+            new IptablesScript.Input(
+                false, Set.of(), false, Optional.empty(), List.of(), List.of(), false));
+    assertThat(without).doesNotContain("--random-fully");
+  }
+
   @Test
   void saveTellsMissingJumpsAndRuleCountDrift() {
     String restore =

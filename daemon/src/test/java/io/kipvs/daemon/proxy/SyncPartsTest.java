@@ -215,6 +215,42 @@ class SyncPartsTest {
         .hasMessageContaining("\"iptables\"");
   }
 
+  /**
+   * Issue 16, iptables backend: with neither backend holding Kubernetes rules, the node's own
+   * iptables decides (an empty nft table set that merely answers reads must not win, as it did).
+   */
+  @Test
+  void nodesOwnIptablesDecidesWhenNeitherBackendHoldsKubeRules() {
+    String kube = "*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n";
+    String busy = "*filter\n-A INPUT -j ACCEPT\n-A INPUT -j DROP\nCOMMIT\n";
+    Optional<String> legacy = IptablesBackend.variantOf("iptables v1.8.9 (legacy)\n");
+    Optional<String> nft = IptablesBackend.variantOf("iptables v1.8.9 (nf_tables)\n");
+    assertThat(legacy).contains("legacy");
+    assertThat(nft).contains("nft");
+    assertThat(IptablesBackend.variantOf("iptables v1.4.21\n")).isEmpty();
+    assertThat(IptablesBackend.preferLegacy("", "", legacy)).as("both empty: node's").isTrue();
+    assertThat(IptablesBackend.preferLegacy("", "", nft)).isFalse();
+    assertThat(IptablesBackend.preferLegacy("", busy, legacy)).as("rules are no hint").isTrue();
+    assertThat(IptablesBackend.preferLegacy(kube, "", nft)).as("Kubernetes rules win").isTrue();
+    assertThat(IptablesBackend.preferLegacy("", kube, legacy)).isFalse();
+    assertThat(IptablesBackend.preferLegacy(kube, kube, nft)).as("both: node's").isFalse();
+    assertThat(IptablesBackend.preferLegacy(busy, "", Optional.empty()))
+        .as("no plain iptables: more rules")
+        .isTrue();
+  }
+
+  /** Issue 16, --random-fully: from iptables 1.6.2 on, as upstream checks the version. */
+  @Test
+  void randomFullyFromIptables162On() {
+    assertThat(IptablesBackend.versionAtLeast("iptables-restore v1.8.9 (legacy)", 1, 6, 2))
+        .isTrue();
+    assertThat(IptablesBackend.versionAtLeast("iptables-restore v1.6.2", 1, 6, 2)).isTrue();
+    assertThat(IptablesBackend.versionAtLeast("iptables-restore v1.6.1", 1, 6, 2)).isFalse();
+    assertThat(IptablesBackend.versionAtLeast("iptables-restore v1.4.21", 1, 6, 2)).isFalse();
+    assertThat(IptablesBackend.versionAtLeast("iptables-restore v1.10", 1, 6, 2)).isTrue();
+    assertThat(IptablesBackend.versionAtLeast("no version", 1, 6, 2)).isFalse();
+  }
+
   @Test
   void nodePortAddressesDefaultToAllButLoopbackKubeIpvs0AndLinkLocal() {
     List<LinkAddress> all =
