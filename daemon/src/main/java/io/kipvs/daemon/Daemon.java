@@ -70,6 +70,7 @@ final class Daemon {
       // without IPVS or a missing capability fails at once, whatever the API server's state.
       ClusterWatch w = component.clusterWatch();
       watch = Optional.of(w);
+      component.syncHealth().nodeEligibility(w::nodeEligible);
       w.start();
       Proxier p = component.proxier();
       proxier = Optional.of(p);

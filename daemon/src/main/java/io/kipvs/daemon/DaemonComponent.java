@@ -8,6 +8,7 @@ import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.Cleanup;
 import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.daemon.proxy.ProxyModule;
+import io.kipvs.daemon.proxy.SyncHealth;
 import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import javax.inject.Singleton;
@@ -30,6 +31,8 @@ interface DaemonComponent {
   PrometheusRegistry prometheusRegistry();
 
   HealthSource health();
+
+  SyncHealth syncHealth();
 
   @Component.Factory
   interface Factory {

@@ -36,6 +36,18 @@ class HttpServersTest {
   /** A health source whose answer the test sets, standing for the proxier's SyncHealth. */
   static final class SettableHealth implements HealthSource {
     final AtomicReference<Optional<Instant>> last = new AtomicReference<>(Optional.empty());
+    volatile boolean eligible = true;
+    final List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean nodeEligible() {
+      return eligible;
+    }
+
+    @Override
+    public void answered(Probe probe, int code) {
+      answers.add(probe + " " + code);
+    }
 
     @Override
     public Optional<Instant> lastUpdated() {
@@ -71,15 +83,15 @@ class HttpServersTest {
       assertThat(before.body())
           .isEqualTo(
               "{\"lastUpdated\": \"0001-01-01 00:00:00 +0000 UTC\",\"currentTime\":"
-                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": true}");
 
       health.last.set(Optional.of(NOW.minusSeconds(5)));
       HttpResponse<String> after = get(server.port(), "/healthz");
       assertThat(after.statusCode()).isEqualTo(200);
       assertThat(after.body())
           .isEqualTo(
-              "{\"lastUpdated\": \"2026-01-02 03:04:00.123456789 +0000 UTC\",\"currentTime\":"
-                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+              "{\"lastUpdated\": \"2026-01-02 03:04:05.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": true}");
       assertThat(get(server.port(), "/livez").statusCode()).isEqualTo(200);
 
       health.last.set(Optional.of(NOW.minusSeconds(600)));
@@ -88,6 +100,36 @@ class HttpServersTest {
       HttpResponse<String> other = get(server.port(), "/other");
       assertThat(other.statusCode()).isEqualTo(404);
       assertThat(other.body()).isEqualTo("404 page not found\n");
+    }
+  }
+
+  /**
+   * Issue 16: a Node being deleted or tainted for removal makes /healthz 503 with upstream's body
+   * ({@code "nodeEligible": false}), while /livez, which ignores the Node, stays 200; each answer
+   * is counted by probe and code.
+   */
+  @Test
+  void healthzIs503ForANodeBeingRemovedWhileLivezStays200() throws Exception {
+    SettableHealth health = new SettableHealth();
+    health.last.set(Optional.of(NOW.minusSeconds(5)));
+    health.eligible = false;
+    try (HealthServer server =
+        HealthServer.start(ephemeral(), health, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      HttpResponse<String> healthz = get(server.port(), "/healthz");
+      assertThat(healthz.statusCode()).isEqualTo(503);
+      assertThat(healthz.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(healthz.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      assertThat(healthz.body())
+          .isEqualTo(
+              "{\"lastUpdated\": \"2026-01-02 03:04:00.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": false}");
+      HttpResponse<String> livez = get(server.port(), "/livez");
+      assertThat(livez.statusCode()).isEqualTo(200);
+      assertThat(livez.body())
+          .isEqualTo(
+              "{\"lastUpdated\": \"2026-01-02 03:04:05.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+      assertThat(health.answers).containsExactly("HEALTHZ 503", "LIVEZ 200");
     }
   }
 
