@@ -47,6 +47,9 @@ final class Netfilter {
   private final Set<Boolean> setsCreated = new HashSet<>();
   private final Map<Boolean, Optional<List<TableSummary>>> summaries = new HashMap<>();
   private boolean warnedNoIp6tables;
+  // For kubeproxy_sync_proxy_rules_iptables_restore_failures_total; read by scrapes.
+  private final java.util.concurrent.atomic.AtomicLong restoreFailures =
+      new java.util.concurrent.atomic.AtomicLong();
 
   Netfilter(
       CommandRunner runner,
@@ -63,6 +66,11 @@ final class Netfilter {
 
   IptablesBackend backend() {
     return backend;
+  }
+
+  /** How many iptables-restore runs failed since start. */
+  long restoreFailures() {
+    return restoreFailures.get();
   }
 
   /**
@@ -347,6 +355,7 @@ final class Netfilter {
       CommandRunner.Result r = runner.run(List.of(backend.restore(v6), "-w", "--noflush"), script);
       if (!r.ok()) {
         LOG.error("iptables restore failed: {}", r.describe());
+        restoreFailures.incrementAndGet();
         lastRules.remove(v6);
         summaries.remove(v6);
         ok = false;

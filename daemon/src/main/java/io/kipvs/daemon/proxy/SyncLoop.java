@@ -111,6 +111,7 @@ final class SyncLoop {
     this.healthCheckServers = healthCheckServers;
     this.clock = clock;
     this.owned = IpvsOwnership.outside(settings.excludeCidrs());
+    metrics.watching(watch::changeCounts, netfilter::restoreFailures);
   }
 
   Lock writeLock() {
@@ -119,6 +120,12 @@ final class SyncLoop {
 
   /** Called on informer threads: only wakes the loop. */
   void signal() {
+    // As upstream's Sync(): each change queues a sync, whenever the loop gets to it.
+    metrics.queued(clock.millis());
+    wake();
+  }
+
+  private void wake() {
     signalLock.lock();
     try {
       pending = true;
@@ -130,7 +137,7 @@ final class SyncLoop {
 
   void stop() {
     running = false;
-    signal();
+    wake();
   }
 
   void run() {
@@ -581,7 +588,6 @@ final class SyncLoop {
     healthCheckServers.update(index.healthChecks());
     metrics.noLocalEndpoints(index.noLocalInternal(), index.noLocalExternal());
     metrics.tableSize(index.virtualServerCount(), index.realServerCount());
-    metrics.changes(changes.changedServices().size());
     Instant end = clock.instant();
     Duration took = Duration.between(start, end);
     if (netfilterOk) {
