@@ -197,7 +197,7 @@ public final class ProxyMetrics {
     return GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).build();
   }
 
-  void noLocalEndpoints(int internal, int external) {
+  public void noLocalEndpoints(int internal, int external) {
     noLocalInternal.set(internal);
     noLocalExternal.set(external);
   }

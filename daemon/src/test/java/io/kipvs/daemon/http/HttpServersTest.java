@@ -3,6 +3,7 @@ package io.kipvs.daemon.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.daemon.config.BindAddress;
+import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -238,6 +239,55 @@ class HttpServersTest {
 
       assertThat(get(server.port(), "/-/healthy").body()).isEqualTo("Exporter is healthy.\n");
       assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * Issue 16: kubeproxy_sync_proxy_rules_no_local_endpoints_total is a gauge upstream, in the text
+   * format (plain and gzip) and in OpenMetrics.
+   */
+  @Test
+  void noLocalEndpointsTotalIsAGaugeAsUpstreams() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    ProxyMetrics metrics = new ProxyMetrics(registry);
+    metrics.noLocalEndpoints(2, 1);
+    try (MetricsServer server = MetricsServer.start(ephemeral(), registry)) {
+      URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+      String text = get(server.port(), "/metrics").body();
+      assertThat(text)
+          .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
+          .contains(
+              "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}"
+                  + " 2.0")
+          .doesNotContain("no_local_endpoints_total counter");
+      HttpResponse<String> plain = get(server.port(), "/metrics");
+      assertThat(plain.headers().firstValue("Content-Length"))
+          .contains(Integer.toString(plain.body().getBytes(StandardCharsets.UTF_8).length));
+
+      HttpResponse<byte[]> gzip =
+          http.send(
+              HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip").build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(gzip.headers().firstValue("Content-Encoding")).contains("gzip");
+      try (var in = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+            .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n");
+      }
+
+      String open =
+          http.send(
+                  HttpRequest.newBuilder(uri)
+                      .header("Accept", "application/openmetrics-text; version=1.0.0")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(open)
+          .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
+          .contains("# HELP kubeproxy_sync_proxy_rules_no_local_endpoints_total ")
+          .contains(
+              "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"}"
+                  + " 1.0")
+          .endsWith("# EOF\n");
     }
   }
 
