@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.BindAddress;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.conntrack.Conntracker;
+import io.kipvs.daemon.events.NodeEvents;
 import io.kipvs.daemon.http.HealthServer;
 import io.kipvs.daemon.http.MetricsServer;
 import io.kipvs.daemon.proxy.Proxier;
@@ -29,6 +30,8 @@ final class Daemon {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+  // The action of kube-proxy's start-up events.
+  private static final String START_ACTION = "StartKubeProxy";
 
   private final DaemonConfig config;
   private final DaemonComponent component;
@@ -37,6 +40,7 @@ final class Daemon {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean proxierStarted = new AtomicBoolean();
   private final ServerStarter servers;
+  private final NodeEvents events;
   private Optional<Proxier> proxier = Optional.empty();
   private Optional<ClusterWatch> watch = Optional.empty();
   // The thread blocked in awaitSynced, which stop() interrupts; null otherwise.
@@ -47,6 +51,8 @@ final class Daemon {
     this.component = component;
     this.conntracker = conntracker;
     this.servers = new ServerStarter(config.bindAddressHardFail(), ServerStarter.RETRY);
+    this.events =
+        new NodeEvents(component::kubernetesClient, config.proxier().nodeName(), Clock.systemUTC());
   }
 
   /** --cleanup: removes kipvs's kernel state; safe to run twice. */
@@ -76,6 +82,8 @@ final class Daemon {
       proxier = Optional.of(p);
       p.start();
       proxierStarted.set(true);
+      // kube-proxy's "birth cry", once its informers and proxier are started.
+      events.record(NodeEvents.Type.NORMAL, "Starting", START_ACTION, "");
       applyConntrack();
       if (awaitSynced(w)) {
         LOG.info("kipvs running for node {}", config.proxier().nodeName());
@@ -110,7 +118,13 @@ final class Daemon {
           server ->
               LOG.info(
                   "serving /healthz and /livez on {}",
-                  new BindAddress(address.address(), ((HealthServer) server).port())));
+                  new BindAddress(address.address(), ((HealthServer) server).port())),
+          e ->
+              events.record(
+                  NodeEvents.Type.WARNING,
+                  "FailedToStartProxierHealthcheck",
+                  START_ACTION,
+                  "failed to start proxier healthz on " + address + ": " + e.getMessage()));
     }
     if (config.metricsBindAddress().isPresent()) {
       var address = config.metricsBindAddress().get();
@@ -120,7 +134,13 @@ final class Daemon {
           server ->
               LOG.info(
                   "serving /metrics on {}",
-                  new BindAddress(address.address(), ((MetricsServer) server).port())));
+                  new BindAddress(address.address(), ((MetricsServer) server).port())),
+          e ->
+              events.record(
+                  NodeEvents.Type.WARNING,
+                  "FailedToStartMetricServer",
+                  START_ACTION,
+                  "failed to start metrics server on " + address + ": " + e.getMessage()));
     }
   }
 
@@ -202,6 +222,7 @@ final class Daemon {
         LOG.info("proxier stopped; IPVS services, addresses and rules left in place");
       }
       watch.ifPresent(ClusterWatch::close);
+      events.close();
       if (watch.isPresent()) {
         component.kubernetesClient().close();
       }
