@@ -7,7 +7,9 @@ import io.kipvs.daemon.conntrack.Conntracker;
 import io.kipvs.daemon.events.NodeEvents;
 import io.kipvs.daemon.http.HealthServer;
 import io.kipvs.daemon.http.MetricsServer;
+import io.kipvs.daemon.proxy.IpvsServiceStats;
 import io.kipvs.daemon.proxy.Proxier;
+import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.k8s.ClusterWatch;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +45,7 @@ final class Daemon {
   private final NodeEvents events;
   private Optional<Proxier> proxier = Optional.empty();
   private Optional<ClusterWatch> watch = Optional.empty();
+  private Optional<IpvsServiceStats> serviceStats = Optional.empty();
   // The thread blocked in awaitSynced, which stop() interrupts; null otherwise.
   private Thread waiter;
 
@@ -78,6 +81,12 @@ final class Daemon {
       watch = Optional.of(w);
       component.syncHealth().nodeEligibility(w::nodeEligible);
       w.start();
+      if (config.ipvsServiceStatsMetrics()) {
+        serviceStats =
+            Optional.of(
+                IpvsServiceStats.register(
+                    component.prometheusRegistry(), component.proxyMetrics(), IpvsClient::open));
+      }
       Proxier p = component.proxier();
       proxier = Optional.of(p);
       p.start();
@@ -223,6 +232,7 @@ final class Daemon {
       }
       watch.ifPresent(ClusterWatch::close);
       events.close();
+      serviceStats.ifPresent(IpvsServiceStats::close);
       if (watch.isPresent()) {
         component.kubernetesClient().close();
       }

@@ -7,6 +7,7 @@ import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.Cleanup;
 import io.kipvs.daemon.proxy.Proxier;
+import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.kipvs.daemon.proxy.ProxyModule;
 import io.kipvs.daemon.proxy.SyncHealth;
 import io.kipvs.k8s.ClusterWatch;
@@ -33,6 +34,8 @@ interface DaemonComponent {
   HealthSource health();
 
   SyncHealth syncHealth();
+
+  ProxyMetrics proxyMetrics();
 
   @Component.Factory
   interface Factory {

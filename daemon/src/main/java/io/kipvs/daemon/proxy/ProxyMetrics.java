@@ -1,7 +1,9 @@
 package io.kipvs.daemon.proxy;
 
 import io.kipvs.ipvs.IpvsOperation;
+import io.kipvs.ipvs.VirtualServerKey;
 import io.kipvs.k8s.ChangeCounts;
+import io.kipvs.k8s.ServicePortName;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -11,9 +13,12 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import javax.inject.Inject;
@@ -31,6 +36,9 @@ public final class ProxyMetrics {
   // Read at scrape time from the watch and the netfilter writer, once the proxier starts.
   private volatile Supplier<ChangeCounts> changeCounts = () -> ChangeCounts.NONE;
   private volatile LongSupplier restoreFailures = () -> 0;
+  // The service port of each virtual server kipvs wants, for the per-service IPVS counters; null
+  // (and not kept up to date) unless they are exported (--ipvs-service-stats-metrics).
+  private volatile Map<VirtualServerKey, ServicePortName> owners;
   private final AtomicLong noLocalInternal = new AtomicLong();
   private final AtomicLong noLocalExternal = new AtomicLong();
   private final Counter netlinkOperations;
@@ -170,6 +178,44 @@ public final class ProxyMetrics {
   void networkProgramming(Duration latency) {
     if (!latency.isNegative()) {
       programmingDuration.observe(latency.toNanos() / 1e9);
+    }
+  }
+
+  /**
+   * Keeps, from now on, which service port each wanted virtual server is for; call before the
+   * proxier starts. Off by default: it costs a map entry per virtual server and a little work per
+   * sync.
+   */
+  public void trackVirtualServerOwners() {
+    if (owners == null) {
+      owners = new ConcurrentHashMap<>();
+    }
+  }
+
+  /** The service port a wanted virtual server is for, while owners are tracked. */
+  Optional<ServicePortName> owner(VirtualServerKey key) {
+    Map<VirtualServerKey, ServicePortName> m = owners;
+    return m == null ? Optional.empty() : Optional.ofNullable(m.get(key));
+  }
+
+  /**
+   * After the sync thread changed the desired state of these virtual servers: only those, so the
+   * cost follows the changes, not the table. Nothing while owners are not tracked.
+   */
+  void virtualServersChanged(
+      Collection<VirtualServerKey> keys,
+      Function<VirtualServerKey, Optional<DesiredVirtualServer>> desired) {
+    Map<VirtualServerKey, ServicePortName> m = owners;
+    if (m == null) {
+      return;
+    }
+    for (VirtualServerKey key : keys) {
+      Optional<DesiredVirtualServer> d = desired.apply(key);
+      if (d.isPresent()) {
+        m.put(key, d.get().owner());
+      } else {
+        m.remove(key);
+      }
     }
   }
 

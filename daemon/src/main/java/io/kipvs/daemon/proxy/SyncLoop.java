@@ -255,6 +255,7 @@ final class SyncLoop {
       boolean rebuild = thorough || changes.nodeChanged() || !addresses.context().equals(node);
       node = addresses.context();
       Touched touched = rebuild ? rebuildIndex(snapshot) : updateIndex(changes, snapshot);
+      metrics.virtualServersChanged(touched.keys, index::virtualServer);
       long tDesired = System.nanoTime();
       // Rules before addresses and virtual servers: a service is never live without them.
       boolean deep = thorough || netfilterFailed || round % DEEP_ROUNDS == DEEP_ROUNDS - 1;
@@ -549,6 +550,7 @@ final class SyncLoop {
         view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
       }
       Touched touched = updateIndex(changes, snapshot);
+      metrics.virtualServersChanged(touched.keys, index::virtualServer);
       // Rules before addresses and virtual servers: a service is never live without them.
       boolean nfOk =
           netfilter.syncIpsets(
