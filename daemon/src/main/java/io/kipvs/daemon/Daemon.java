@@ -4,9 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.BindAddress;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.conntrack.Conntracker;
+import io.kipvs.daemon.events.NodeEvents;
 import io.kipvs.daemon.http.HealthServer;
 import io.kipvs.daemon.http.MetricsServer;
+import io.kipvs.daemon.proxy.IpvsServiceStats;
 import io.kipvs.daemon.proxy.Proxier;
+import io.kipvs.ipvs.IpvsClient;
 import io.kipvs.k8s.ClusterWatch;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +32,8 @@ final class Daemon {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
   private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+  // The action of kube-proxy's start-up events.
+  private static final String START_ACTION = "StartKubeProxy";
 
   private final DaemonConfig config;
   private final DaemonComponent component;
@@ -37,8 +42,10 @@ final class Daemon {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean proxierStarted = new AtomicBoolean();
   private final ServerStarter servers;
+  private final NodeEvents events;
   private Optional<Proxier> proxier = Optional.empty();
   private Optional<ClusterWatch> watch = Optional.empty();
+  private Optional<IpvsServiceStats> serviceStats = Optional.empty();
   // The thread blocked in awaitSynced, which stop() interrupts; null otherwise.
   private Thread waiter;
 
@@ -47,6 +54,8 @@ final class Daemon {
     this.component = component;
     this.conntracker = conntracker;
     this.servers = new ServerStarter(config.bindAddressHardFail(), ServerStarter.RETRY);
+    this.events =
+        new NodeEvents(component::kubernetesClient, config.proxier().nodeName(), Clock.systemUTC());
   }
 
   /** --cleanup: removes kipvs's kernel state; safe to run twice. */
@@ -70,11 +79,20 @@ final class Daemon {
       // without IPVS or a missing capability fails at once, whatever the API server's state.
       ClusterWatch w = component.clusterWatch();
       watch = Optional.of(w);
+      component.syncHealth().nodeEligibility(w::nodeEligible);
       w.start();
+      if (config.ipvsServiceStatsMetrics()) {
+        serviceStats =
+            Optional.of(
+                IpvsServiceStats.register(
+                    component.prometheusRegistry(), component.proxyMetrics(), IpvsClient::open));
+      }
       Proxier p = component.proxier();
       proxier = Optional.of(p);
       p.start();
       proxierStarted.set(true);
+      // kube-proxy's "birth cry", once its informers and proxier are started.
+      events.record(NodeEvents.Type.NORMAL, "Starting", START_ACTION, "");
       applyConntrack();
       if (awaitSynced(w)) {
         LOG.info("kipvs running for node {}", config.proxier().nodeName());
@@ -109,7 +127,13 @@ final class Daemon {
           server ->
               LOG.info(
                   "serving /healthz and /livez on {}",
-                  new BindAddress(address.address(), ((HealthServer) server).port())));
+                  new BindAddress(address.address(), ((HealthServer) server).port())),
+          e ->
+              events.record(
+                  NodeEvents.Type.WARNING,
+                  "FailedToStartProxierHealthcheck",
+                  START_ACTION,
+                  "failed to start proxier healthz on " + address + ": " + e.getMessage()));
     }
     if (config.metricsBindAddress().isPresent()) {
       var address = config.metricsBindAddress().get();
@@ -119,7 +143,13 @@ final class Daemon {
           server ->
               LOG.info(
                   "serving /metrics on {}",
-                  new BindAddress(address.address(), ((MetricsServer) server).port())));
+                  new BindAddress(address.address(), ((MetricsServer) server).port())),
+          e ->
+              events.record(
+                  NodeEvents.Type.WARNING,
+                  "FailedToStartMetricServer",
+                  START_ACTION,
+                  "failed to start metrics server on " + address + ": " + e.getMessage()));
     }
   }
 
@@ -201,6 +231,8 @@ final class Daemon {
         LOG.info("proxier stopped; IPVS services, addresses and rules left in place");
       }
       watch.ifPresent(ClusterWatch::close);
+      events.close();
+      serviceStats.ifPresent(IpvsServiceStats::close);
       if (watch.isPresent()) {
         component.kubernetesClient().close();
       }

@@ -7,7 +7,9 @@ import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.Cleanup;
 import io.kipvs.daemon.proxy.Proxier;
+import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.kipvs.daemon.proxy.ProxyModule;
+import io.kipvs.daemon.proxy.SyncHealth;
 import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import javax.inject.Singleton;
@@ -30,6 +32,10 @@ interface DaemonComponent {
   PrometheusRegistry prometheusRegistry();
 
   HealthSource health();
+
+  SyncHealth syncHealth();
+
+  ProxyMetrics proxyMetrics();
 
   @Component.Factory
   interface Factory {

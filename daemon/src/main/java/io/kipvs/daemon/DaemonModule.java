@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.ProxierSettings;
+import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.kipvs.daemon.proxy.SyncHealth;
 import io.kipvs.k8s.ClusterWatch;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -44,7 +45,7 @@ interface DaemonModule {
   }
 
   @Provides
-  static HealthSource healthSource(SyncHealth health) {
+  static HealthSource healthSource(SyncHealth health, ProxyMetrics metrics) {
     return new HealthSource() {
       @Override
       public Optional<Instant> lastUpdated() {
@@ -54,6 +55,16 @@ interface DaemonModule {
       @Override
       public boolean healthy(Instant now) {
         return health.healthy(now);
+      }
+
+      @Override
+      public boolean nodeEligible() {
+        return health.nodeEligible();
+      }
+
+      @Override
+      public void answered(Probe probe, int code) {
+        metrics.probeAnswered(probe == Probe.LIVEZ, code);
       }
     };
   }

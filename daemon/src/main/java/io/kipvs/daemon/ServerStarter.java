@@ -47,9 +47,20 @@ final class ServerStarter implements AutoCloseable {
    * @throws IOException only with hard fail, when the first attempt fails
    */
   void start(String what, Start start, Consumer<AutoCloseable> onStarted) throws IOException {
+    start(what, start, onStarted, e -> {});
+  }
+
+  /**
+   * As {@link #start(String, Start, Consumer)}, and tells {@code onFailed} of the first attempt's
+   * failure (kube-proxy records an event then).
+   */
+  void start(
+      String what, Start start, Consumer<AutoCloseable> onStarted, Consumer<IOException> onFailed)
+      throws IOException {
     try {
       keep(start.start(), onStarted);
     } catch (IOException e) {
+      onFailed.accept(e);
       if (hardFail) {
         throw new IOException("cannot serve " + what + ": " + e, e);
       }

@@ -52,6 +52,12 @@ final class ClusterStateTracker {
   private boolean nodeChanged;
   // When the earliest change not yet taken was recorded; null when there is none.
   private Instant firstReceived;
+  // As kube-proxy's change trackers count them (ChangeCounts).
+  private long serviceEvents;
+  private long sliceEvents;
+  private Set<ServiceName> servicesPending = new HashSet<>();
+  private int sliceChangesPending;
+  private volatile boolean nodeEligible = true;
 
   ClusterStateTracker(String nodeName, BadInputReporter reporter, Clock clock) {
     this.nodeName = nodeName;
@@ -72,10 +78,12 @@ final class ClusterStateTracker {
     }
     boolean recorded;
     synchronized (this) {
+      serviceEvents++;
       List<ServicePort> previous = servicePorts.put(name.get(), ports);
       recorded = !ports.equals(previous);
       if (recorded) {
         markChanged(name.get(), clock.instant());
+        servicesPending.add(name.get());
       }
     }
     notifyIf(recorded);
@@ -88,9 +96,11 @@ final class ClusterStateTracker {
     }
     boolean recorded;
     synchronized (this) {
+      serviceEvents++;
       recorded = servicePorts.remove(name.get()) != null;
       if (recorded) {
         markChanged(name.get(), clock.instant());
+        servicesPending.add(name.get());
       }
     }
     notifyIf(recorded);
@@ -109,6 +119,7 @@ final class ClusterStateTracker {
     Instant trigger = triggerTime(slice).orElseGet(clock::instant);
     boolean recorded = false;
     synchronized (this) {
+      sliceEvents++;
       ServiceName service = parsed.get().service();
       ServiceName before = serviceOfSlice.put(key.get(), service);
       if (before != null && !before.equals(service)) {
@@ -124,6 +135,9 @@ final class ClusterStateTracker {
       if (!parsed.get().equals(previous)) {
         markChanged(service, trigger);
         recorded = true;
+      }
+      if (recorded) {
+        sliceChangesPending++;
       }
     }
     notifyIf(recorded);
@@ -141,7 +155,21 @@ final class ClusterStateTracker {
         node.getMetadata().getLabels() == null
             ? Map.of()
             : Map.copyOf(node.getMetadata().getLabels());
+    nodeEligible = NodeEligibility.eligible(node);
     setNodeLabels(labels);
+  }
+
+  /**
+   * Whether the Node as last seen may take load-balancer traffic. A deleted Node keeps the state
+   * last seen: the store hands over a stand-in without its fields.
+   */
+  boolean nodeEligible() {
+    return nodeEligible;
+  }
+
+  synchronized ChangeCounts changeCounts() {
+    return new ChangeCounts(
+        serviceEvents, sliceEvents, servicesPending.size(), sliceChangesPending);
   }
 
   void deleteNode(Node node) {
@@ -168,16 +196,20 @@ final class ClusterStateTracker {
     changed = new HashSet<>();
     triggerTimes = new HashMap<>();
     nodeChanged = false;
+    servicesPending = new HashSet<>();
+    sliceChangesPending = 0;
     return changes;
   }
 
   private void removeSlice(String key) {
     boolean recorded = false;
     synchronized (this) {
+      sliceEvents++;
       ServiceName service = serviceOfSlice.remove(key);
       if (service != null) {
         dropSlice(service, key);
         markChanged(service, clock.instant());
+        sliceChangesPending++;
         recorded = true;
       }
     }

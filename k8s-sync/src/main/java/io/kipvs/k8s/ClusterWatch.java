@@ -40,6 +40,20 @@ public interface ClusterWatch extends AutoCloseable {
    */
   void prepareForEvents();
 
+  /**
+   * Whether this node's Node may take load-balancer traffic ({@link NodeEligibility}): true until
+   * the Node is seen, and after it is deleted the last state seen stays, as kube-proxy's /healthz
+   * has it.
+   */
+  default boolean nodeEligible() {
+    return true;
+  }
+
+  /** The change counters for kube-proxy's change metrics. */
+  default ChangeCounts changeCounts() {
+    return ChangeCounts.NONE;
+  }
+
   /** The current full snapshot, without touching the change set. */
   ClusterSnapshot snapshot();
 

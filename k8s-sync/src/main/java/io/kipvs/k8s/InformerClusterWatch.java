@@ -200,6 +200,16 @@ final class InformerClusterWatch implements ClusterWatch {
   }
 
   @Override
+  public boolean nodeEligible() {
+    return tracker.nodeEligible();
+  }
+
+  @Override
+  public ChangeCounts changeCounts() {
+    return tracker.changeCounts();
+  }
+
+  @Override
   public ClusterSnapshot snapshot() {
     return tracker.snapshot();
   }

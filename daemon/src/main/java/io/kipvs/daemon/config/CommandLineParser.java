@@ -326,6 +326,10 @@ public final class CommandLineParser {
     if (f.bindAddress != null) {
       b.bindAddress("flag --bind-address", f.bindAddress);
     }
+    if (f.ipvsServiceStatsMetrics != null) {
+      b.ipvsServiceStatsMetrics =
+          Values.bool("flag --ipvs-service-stats-metrics", f.ipvsServiceStatsMetrics);
+    }
     if (f.bindAddressHardFail != null) {
       b.bindAddressHardFail = Values.bool("flag --bind-address-hard-fail", f.bindAddressHardFail);
     }

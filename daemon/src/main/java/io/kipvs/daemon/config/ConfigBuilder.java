@@ -67,6 +67,7 @@ final class ConfigBuilder {
   Duration configSyncPeriod = DEFAULT_CONFIG_SYNC_PERIOD;
   LogFormat logFormat = LogFormat.TEXT;
   boolean bindAddressHardFail;
+  boolean ipvsServiceStatsMetrics;
   Optional<InetAddress> nodeIp = Optional.empty();
   boolean logToStderr = true;
   final Set<String> logFileFlags = new LinkedHashSet<>();
@@ -275,6 +276,7 @@ final class ConfigBuilder {
         logFormat,
         bindAddressHardFail,
         List.copyOf(notes),
-        List.copyOf(warnings));
+        List.copyOf(warnings),
+        ipvsServiceStatsMetrics);
   }
 }

@@ -26,6 +26,8 @@ import java.util.Optional;
  *     process, instead of being retried every 5 s (--bind-address-hard-fail)
  * @param notes kube-proxy settings given that change nothing here, and why (one info line each)
  * @param warnings settings given that kipvs cannot follow as the user may expect (warnings)
+ * @param ipvsServiceStatsMetrics whether /metrics exports each service port's IPVS counters
+ *     (--ipvs-service-stats-metrics)
  */
 public record DaemonConfig(
     ProxierSettings proxier,
@@ -42,7 +44,8 @@ public record DaemonConfig(
     LogFormat logFormat,
     boolean bindAddressHardFail,
     List<String> notes,
-    List<String> warnings) {
+    List<String> warnings,
+    boolean ipvsServiceStatsMetrics) {
 
   /** What the process was asked to do. */
   public enum Action {

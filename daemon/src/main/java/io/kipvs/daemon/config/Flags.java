@@ -91,6 +91,16 @@ final class Flags {
   String ipvsMaxDrain;
 
   @Option(
+      names = "--ipvs-service-stats-metrics",
+      arity = "0..1",
+      fallbackValue = "true",
+      paramLabel = "BOOL",
+      description =
+          "kipvs: export each service port's IPVS connection, packet and byte counters on"
+              + " /metrics, read from the kernel at each scrape (default false).")
+  String ipvsServiceStatsMetrics;
+
+  @Option(
       names = "--iptables-backend",
       paramLabel = "auto|legacy|nft",
       description = "kipvs: which iptables to run; auto follows the node's (default auto).")

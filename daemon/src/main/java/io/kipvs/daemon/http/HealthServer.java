@@ -17,8 +17,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Serves /healthz and /livez as kube-proxy does: 200 while the proxier's last sync is recent, 503
- * otherwise, with a JSON body {"lastUpdated": "...","currentTime": "..."}. Load balancers probe
- * /healthz to decide whether to send traffic to this node; the kubelet probes /livez.
+ * otherwise, with a JSON body {"lastUpdated": "...","currentTime": "..."}. /healthz also answers
+ * 503 while this node's Node is being deleted or tainted ToBeDeletedByClusterAutoscaler (KEP-3836),
+ * and says so in its body ({@code , "nodeEligible": false}). Load balancers probe /healthz to
+ * decide whether to send traffic to this node; the kubelet probes /livez, which ignores the Node.
  */
 public final class HealthServer implements AutoCloseable {
   private static final DateTimeFormatter SECONDS =
@@ -74,11 +76,25 @@ public final class HealthServer implements AutoCloseable {
         return true;
       }
       Instant now = clock.instant();
-      boolean healthy = health.healthy(now);
-      String lastUpdated = goTime(health.lastUpdated().orElse(GO_ZERO_TIME));
+      boolean livez = path.equals("/livez");
+      boolean synced = health.healthy(now);
+      // /livez leaves the Node out: a node being drained must not get kipvs restarted.
+      boolean eligible = livez || health.nodeEligible();
+      boolean healthy = synced && eligible;
+      // As kube-proxy: a healthy answer reports the current time as the last update (what older
+      // releases meant by it, a recent sync loop run); the metrics tell the last sync itself.
+      String lastUpdated = goTime(healthy ? now : health.lastUpdated().orElse(GO_ZERO_TIME));
       String body =
-          "{\"lastUpdated\": \"" + lastUpdated + "\",\"currentTime\": \"" + goTime(now) + "\"}";
-      send(response, callback, healthy ? 200 : 503, "application/json", body);
+          "{\"lastUpdated\": \""
+              + lastUpdated
+              + "\",\"currentTime\": \""
+              + goTime(now)
+              + "\""
+              + (livez ? "" : ", \"nodeEligible\": " + eligible)
+              + "}";
+      int code = healthy ? 200 : 503;
+      health.answered(livez ? HealthSource.Probe.LIVEZ : HealthSource.Probe.HEALTHZ, code);
+      send(response, callback, code, "application/json", body);
       return true;
     }
   }

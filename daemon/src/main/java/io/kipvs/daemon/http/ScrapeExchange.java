@@ -3,6 +3,7 @@ package io.kipvs.daemon.http;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
 import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
 import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -11,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.zip.GZIPOutputStream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -28,6 +30,8 @@ final class ScrapeExchange implements PrometheusHttpExchange {
   private final ScrapeRequest request;
   private final Response response;
   private OutputStream body;
+  // The scrape as the handler wrote it, uncompressed, when it is to be rewritten before sending.
+  private ByteArrayOutputStream buffered;
   private boolean closed;
 
   ScrapeExchange(Request request, Response response) {
@@ -56,6 +60,14 @@ final class ScrapeExchange implements PrometheusHttpExchange {
           throw new IOException("Cannot send multiple HTTP responses for a single HTTP exchange.");
         }
         response.setStatus(statusCode);
+        String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (contentLength > 0 && GaugesNamedTotal.rewrites(type)) {
+          // The handler never compresses (ScrapeRequest hides Accept-Encoding from it): the body
+          // is rewritten, then compressed here if the client asked for it (close()).
+          body = Content.Sink.asOutputStream(response);
+          buffered = new ByteArrayOutputStream(contentLength);
+          return buffered;
+        }
         if (contentLength > 0) {
           response.getHeaders().put(HttpHeader.CONTENT_LENGTH, contentLength);
         }
@@ -114,13 +126,44 @@ final class ScrapeExchange implements PrometheusHttpExchange {
     }
     closed = true;
     try {
+      if (buffered != null) {
+        sendRewritten();
+      }
       body.close();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
+  private void sendRewritten() throws IOException {
+    String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    byte[] rewritten = GaugesNamedTotal.rewrite(buffered.toByteArray(), type);
+    if (request.acceptsGzip()) {
+      // The handler set the uncompressed length.
+      response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
+      response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
+      try (GZIPOutputStream gzip = new GZIPOutputStream(body)) {
+        gzip.write(rewritten);
+      }
+    } else {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, rewritten.length);
+      body.write(rewritten);
+    }
+  }
+
   private record ScrapeRequest(Request request) implements PrometheusHttpRequest {
+    /** As the scrape handler decides on compression. */
+    boolean acceptsGzip() {
+      for (String value : request.getHeaders().getValuesList(HttpHeader.ACCEPT_ENCODING)) {
+        for (String part : value.split(",")) {
+          if (part.trim().equalsIgnoreCase("gzip")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
     @Override
     public String getQueryString() {
       return request.getHttpURI().getQuery();
@@ -128,6 +171,10 @@ final class ScrapeExchange implements PrometheusHttpExchange {
 
     @Override
     public Enumeration<String> getHeaders(String name) {
+      if (name.equalsIgnoreCase(HttpHeader.ACCEPT_ENCODING.asString())) {
+        // This exchange compresses itself, after rewriting (GaugesNamedTotal).
+        return Collections.emptyEnumeration();
+      }
       return Collections.enumeration(request.getHeaders().getValuesList(name));
     }
 

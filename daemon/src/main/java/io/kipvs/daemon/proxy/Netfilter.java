@@ -49,6 +49,9 @@ final class Netfilter {
   private final Map<Boolean, Optional<List<TableSummary>>> summaries = new HashMap<>();
   private boolean warnedNoIp6tables;
   private boolean warnedIptablesMode;
+  // For kubeproxy_sync_proxy_rules_iptables_restore_failures_total; read by scrapes.
+  private final java.util.concurrent.atomic.AtomicLong restoreFailures =
+      new java.util.concurrent.atomic.AtomicLong();
 
   Netfilter(
       CommandRunner runner,
@@ -67,6 +70,11 @@ final class Netfilter {
 
   IptablesBackend backend() {
     return backend;
+  }
+
+  /** How many iptables-restore runs failed since start. */
+  long restoreFailures() {
+    return restoreFailures.get();
   }
 
   /**
@@ -352,6 +360,7 @@ final class Netfilter {
       CommandRunner.Result r = runner.run(List.of(backend.restore(v6), "-w", "--noflush"), script);
       if (!r.ok()) {
         LOG.error("iptables restore failed: {}", r.describe());
+        restoreFailures.incrementAndGet();
         lastRules.remove(v6);
         summaries.remove(v6);
         ok = false;

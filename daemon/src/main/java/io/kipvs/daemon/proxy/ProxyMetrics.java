@@ -1,17 +1,26 @@
 package io.kipvs.daemon.proxy;
 
 import io.kipvs.ipvs.IpvsOperation;
+import io.kipvs.ipvs.VirtualServerKey;
+import io.kipvs.k8s.ChangeCounts;
+import io.kipvs.k8s.ServicePortName;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
@@ -21,8 +30,15 @@ public final class ProxyMetrics {
   private final Histogram syncDuration;
   private final Histogram programmingDuration;
   private final Gauge lastSync;
-  private final Counter endpointChanges;
-  private final Counter serviceChanges;
+  private final Gauge lastQueued;
+  private final Counter healthz;
+  private final Counter livez;
+  // Read at scrape time from the watch and the netfilter writer, once the proxier starts.
+  private volatile Supplier<ChangeCounts> changeCounts = () -> ChangeCounts.NONE;
+  private volatile LongSupplier restoreFailures = () -> 0;
+  // The service port of each virtual server kipvs wants, for the per-service IPVS counters; null
+  // (and not kept up to date) unless they are exported (--ipvs-service-stats-metrics).
+  private volatile Map<VirtualServerKey, ServicePortName> owners;
   private final AtomicLong noLocalInternal = new AtomicLong();
   private final AtomicLong noLocalExternal = new AtomicLong();
   private final Counter netlinkOperations;
@@ -58,15 +74,59 @@ public final class ProxyMetrics {
             .name("kubeproxy_sync_proxy_rules_last_timestamp_seconds")
             .help("The last time proxy rules were successfully synced")
             .register(registry);
-    endpointChanges =
-        Counter.builder()
-            .name("kubeproxy_sync_proxy_rules_endpoint_changes_total")
-            .help("Cumulative proxy rules Endpoint changes")
+    lastQueued =
+        Gauge.builder()
+            .name("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds")
+            .help("The last time a sync of proxy rules was queued")
             .register(registry);
-    serviceChanges =
+    // As upstream's change trackers count them: every EndpointSlice or Service event kipvs
+    // proxies (ClusterWatch.changeCounts), not the services a sync took.
+    registry.register(
+        () ->
+            CounterSnapshot.builder()
+                .name("kubeproxy_sync_proxy_rules_endpoint_changes")
+                .help("Cumulative proxy rules Endpoint changes")
+                .dataPoint(counterPoint(changeCounts.get().endpointChanges()))
+                .build());
+    registry.register(
+        () ->
+            CounterSnapshot.builder()
+                .name("kubeproxy_sync_proxy_rules_service_changes")
+                .help("Cumulative proxy rules Service changes")
+                .dataPoint(counterPoint(changeCounts.get().serviceChanges()))
+                .build());
+    registry.register(
+        () ->
+            GaugeSnapshot.builder()
+                .name("kubeproxy_sync_proxy_rules_endpoint_changes_pending")
+                .help("Pending proxy rules Endpoint changes")
+                .dataPoint(gaugePoint(changeCounts.get().endpointChangesPending()))
+                .build());
+    registry.register(
+        () ->
+            GaugeSnapshot.builder()
+                .name("kubeproxy_sync_proxy_rules_service_changes_pending")
+                .help("Pending proxy rules Service changes")
+                .dataPoint(gaugePoint(changeCounts.get().servicesPending()))
+                .build());
+    registry.register(
+        () ->
+            CounterSnapshot.builder()
+                .name("kubeproxy_sync_proxy_rules_iptables_restore_failures")
+                .help("Cumulative proxy iptables restore failures")
+                .dataPoint(counterPoint(restoreFailures.getAsLong()))
+                .build());
+    healthz =
         Counter.builder()
-            .name("kubeproxy_sync_proxy_rules_service_changes_total")
-            .help("Cumulative proxy rules Service changes")
+            .name("kubeproxy_proxy_healthz_total")
+            .help("Cumulative proxy healthz HTTP status")
+            .labelNames("code")
+            .register(registry);
+    livez =
+        Counter.builder()
+            .name("kubeproxy_proxy_livez_total")
+            .help("Cumulative proxy livez HTTP status")
+            .labelNames("code")
             .register(registry);
     // Upstream's series is a gauge named ..._total, a name this client refuses for gauges. The
     // same series (name, label, a value that can go down) is exposed with the counter type.
@@ -122,15 +182,68 @@ public final class ProxyMetrics {
   }
 
   /**
-   * The changes a sync took: as the change set carries services, not objects, each changed service
-   * counts once for each counter.
+   * Keeps, from now on, which service port each wanted virtual server is for; call before the
+   * proxier starts. Off by default: it costs a map entry per virtual server and a little work per
+   * sync.
    */
-  void changes(int services) {
-    serviceChanges.inc(services);
-    endpointChanges.inc(services);
+  public void trackVirtualServerOwners() {
+    if (owners == null) {
+      owners = new ConcurrentHashMap<>();
+    }
   }
 
-  void noLocalEndpoints(int internal, int external) {
+  /** The service port a wanted virtual server is for, while owners are tracked. */
+  Optional<ServicePortName> owner(VirtualServerKey key) {
+    Map<VirtualServerKey, ServicePortName> m = owners;
+    return m == null ? Optional.empty() : Optional.ofNullable(m.get(key));
+  }
+
+  /**
+   * After the sync thread changed the desired state of these virtual servers: only those, so the
+   * cost follows the changes, not the table. Nothing while owners are not tracked.
+   */
+  void virtualServersChanged(
+      Collection<VirtualServerKey> keys,
+      Function<VirtualServerKey, Optional<DesiredVirtualServer>> desired) {
+    Map<VirtualServerKey, ServicePortName> m = owners;
+    if (m == null) {
+      return;
+    }
+    for (VirtualServerKey key : keys) {
+      Optional<DesiredVirtualServer> d = desired.apply(key);
+      if (d.isPresent()) {
+        m.put(key, d.get().owner());
+      } else {
+        m.remove(key);
+      }
+    }
+  }
+
+  /** A change was queued for the sync loop (an event kipvs proxies). */
+  void queued(long epochMillis) {
+    lastQueued.set(epochMillis / 1000.0);
+  }
+
+  /** Where the change counters and the restore failures are read from at scrape time. */
+  void watching(Supplier<ChangeCounts> changes, LongSupplier iptablesRestoreFailures) {
+    changeCounts = changes;
+    restoreFailures = iptablesRestoreFailures;
+  }
+
+  /** Counts an answer of /healthz or /livez by its HTTP status. */
+  public void probeAnswered(boolean livezProbe, int code) {
+    (livezProbe ? livez : healthz).labelValues(Integer.toString(code)).inc();
+  }
+
+  private static CounterSnapshot.CounterDataPointSnapshot counterPoint(long value) {
+    return CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build();
+  }
+
+  private static GaugeSnapshot.GaugeDataPointSnapshot gaugePoint(long value) {
+    return GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).build();
+  }
+
+  public void noLocalEndpoints(int internal, int external) {
     noLocalInternal.set(internal);
     noLocalExternal.set(external);
   }

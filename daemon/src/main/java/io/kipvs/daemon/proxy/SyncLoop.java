@@ -113,6 +113,7 @@ final class SyncLoop {
     this.clock = clock;
     this.owned = IpvsOwnership.outside(settings.excludeCidrs());
     this.schedulers = SchedulerChoice.probing(ipvs);
+    metrics.watching(watch::changeCounts, netfilter::restoreFailures);
   }
 
   Lock writeLock() {
@@ -121,6 +122,12 @@ final class SyncLoop {
 
   /** Called on informer threads: only wakes the loop. */
   void signal() {
+    // As upstream's Sync(): each change queues a sync, whenever the loop gets to it.
+    metrics.queued(clock.millis());
+    wake();
+  }
+
+  private void wake() {
     signalLock.lock();
     try {
       pending = true;
@@ -132,7 +139,7 @@ final class SyncLoop {
 
   void stop() {
     running = false;
-    signal();
+    wake();
   }
 
   void run() {
@@ -250,6 +257,7 @@ final class SyncLoop {
       boolean rebuild = thorough || changes.nodeChanged() || !addresses.context().equals(node);
       node = addresses.context();
       Touched touched = rebuild ? rebuildIndex(snapshot) : updateIndex(changes, snapshot);
+      metrics.virtualServersChanged(touched.keys, index::virtualServer);
       long tDesired = System.nanoTime();
       // Rules before addresses and virtual servers: a service is never live without them.
       boolean deep = thorough || netfilterFailed || round % DEEP_ROUNDS == DEEP_ROUNDS - 1;
@@ -546,6 +554,7 @@ final class SyncLoop {
         view.applied(new IpvsOperation.DeleteRealServer(r.virtualServer(), r.realServer()));
       }
       Touched touched = updateIndex(changes, snapshot);
+      metrics.virtualServersChanged(touched.keys, index::virtualServer);
       // Rules before addresses and virtual servers: a service is never live without them.
       boolean nfOk =
           netfilter.syncIpsets(
@@ -585,7 +594,6 @@ final class SyncLoop {
     healthCheckServers.update(index.healthChecks());
     metrics.noLocalEndpoints(index.noLocalInternal(), index.noLocalExternal());
     metrics.tableSize(index.virtualServerCount(), index.realServerCount());
-    metrics.changes(changes.changedServices().size());
     Instant end = clock.instant();
     Duration took = Duration.between(start, end);
     if (netfilterOk) {

@@ -3,6 +3,7 @@ package io.kipvs.daemon.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.daemon.config.BindAddress;
+import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -36,6 +37,18 @@ class HttpServersTest {
   /** A health source whose answer the test sets, standing for the proxier's SyncHealth. */
   static final class SettableHealth implements HealthSource {
     final AtomicReference<Optional<Instant>> last = new AtomicReference<>(Optional.empty());
+    volatile boolean eligible = true;
+    final List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean nodeEligible() {
+      return eligible;
+    }
+
+    @Override
+    public void answered(Probe probe, int code) {
+      answers.add(probe + " " + code);
+    }
 
     @Override
     public Optional<Instant> lastUpdated() {
@@ -71,15 +84,15 @@ class HttpServersTest {
       assertThat(before.body())
           .isEqualTo(
               "{\"lastUpdated\": \"0001-01-01 00:00:00 +0000 UTC\",\"currentTime\":"
-                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": true}");
 
       health.last.set(Optional.of(NOW.minusSeconds(5)));
       HttpResponse<String> after = get(server.port(), "/healthz");
       assertThat(after.statusCode()).isEqualTo(200);
       assertThat(after.body())
           .isEqualTo(
-              "{\"lastUpdated\": \"2026-01-02 03:04:00.123456789 +0000 UTC\",\"currentTime\":"
-                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+              "{\"lastUpdated\": \"2026-01-02 03:04:05.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": true}");
       assertThat(get(server.port(), "/livez").statusCode()).isEqualTo(200);
 
       health.last.set(Optional.of(NOW.minusSeconds(600)));
@@ -88,6 +101,36 @@ class HttpServersTest {
       HttpResponse<String> other = get(server.port(), "/other");
       assertThat(other.statusCode()).isEqualTo(404);
       assertThat(other.body()).isEqualTo("404 page not found\n");
+    }
+  }
+
+  /**
+   * Issue 16: a Node being deleted or tainted for removal makes /healthz 503 with upstream's body
+   * ({@code "nodeEligible": false}), while /livez, which ignores the Node, stays 200; each answer
+   * is counted by probe and code.
+   */
+  @Test
+  void healthzIs503ForANodeBeingRemovedWhileLivezStays200() throws Exception {
+    SettableHealth health = new SettableHealth();
+    health.last.set(Optional.of(NOW.minusSeconds(5)));
+    health.eligible = false;
+    try (HealthServer server =
+        HealthServer.start(ephemeral(), health, Clock.fixed(NOW, ZoneOffset.UTC))) {
+      HttpResponse<String> healthz = get(server.port(), "/healthz");
+      assertThat(healthz.statusCode()).isEqualTo(503);
+      assertThat(healthz.headers().firstValue("Content-Type")).contains("application/json");
+      assertThat(healthz.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      assertThat(healthz.body())
+          .isEqualTo(
+              "{\"lastUpdated\": \"2026-01-02 03:04:00.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\", \"nodeEligible\": false}");
+      HttpResponse<String> livez = get(server.port(), "/livez");
+      assertThat(livez.statusCode()).isEqualTo(200);
+      assertThat(livez.body())
+          .isEqualTo(
+              "{\"lastUpdated\": \"2026-01-02 03:04:05.123456789 +0000 UTC\",\"currentTime\":"
+                  + " \"2026-01-02 03:04:05.123456789 +0000 UTC\"}");
+      assertThat(health.answers).containsExactly("HEALTHZ 503", "LIVEZ 200");
     }
   }
 
@@ -196,6 +239,55 @@ class HttpServersTest {
 
       assertThat(get(server.port(), "/-/healthy").body()).isEqualTo("Exporter is healthy.\n");
       assertThat(get(server.port(), "/other").statusCode()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * Issue 16: kubeproxy_sync_proxy_rules_no_local_endpoints_total is a gauge upstream, in the text
+   * format (plain and gzip) and in OpenMetrics.
+   */
+  @Test
+  void noLocalEndpointsTotalIsAGaugeAsUpstreams() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    ProxyMetrics metrics = new ProxyMetrics(registry);
+    metrics.noLocalEndpoints(2, 1);
+    try (MetricsServer server = MetricsServer.start(ephemeral(), registry)) {
+      URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+      String text = get(server.port(), "/metrics").body();
+      assertThat(text)
+          .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
+          .contains(
+              "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}"
+                  + " 2.0")
+          .doesNotContain("no_local_endpoints_total counter");
+      HttpResponse<String> plain = get(server.port(), "/metrics");
+      assertThat(plain.headers().firstValue("Content-Length"))
+          .contains(Integer.toString(plain.body().getBytes(StandardCharsets.UTF_8).length));
+
+      HttpResponse<byte[]> gzip =
+          http.send(
+              HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip").build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(gzip.headers().firstValue("Content-Encoding")).contains("gzip");
+      try (var in = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+            .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n");
+      }
+
+      String open =
+          http.send(
+                  HttpRequest.newBuilder(uri)
+                      .header("Accept", "application/openmetrics-text; version=1.0.0")
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(open)
+          .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge\n")
+          .contains("# HELP kubeproxy_sync_proxy_rules_no_local_endpoints_total ")
+          .contains(
+              "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"}"
+                  + " 1.0")
+          .endsWith("# EOF\n");
     }
   }
 

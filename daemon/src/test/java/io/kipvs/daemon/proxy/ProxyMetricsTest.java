@@ -5,6 +5,7 @@ import static io.kipvs.daemon.proxy.Fixtures.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kipvs.ipvs.IpvsOperation;
+import io.kipvs.k8s.ChangeCounts;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,11 @@ class ProxyMetricsTest {
     ProxyMetrics metrics = new ProxyMetrics(registry);
     metrics.syncDone(Duration.ofMillis(12), 1_700_000_000_000L);
     metrics.networkProgramming(Duration.ofSeconds(2));
-    metrics.changes(3);
+    metrics.watching(() -> new ChangeCounts(4, 9, 2, 3), () -> 5);
+    metrics.queued(1_700_000_100_000L);
+    metrics.probeAnswered(false, 503);
+    metrics.probeAnswered(false, 503);
+    metrics.probeAnswered(true, 200);
     metrics.noLocalEndpoints(1, 2);
     metrics.operation(
         new IpvsOperation.AddRealServer(tcp("10.96.0.1", 80), rs("10.244.1.5", 80, 1)), true);
@@ -31,8 +36,19 @@ class ProxyMetricsTest {
         .contains("kubeproxy_sync_proxy_rules_duration_seconds_count 1")
         .contains("kubeproxy_network_programming_duration_seconds_count 1")
         .contains("kubeproxy_sync_proxy_rules_last_timestamp_seconds 1.7E9")
-        .contains("kubeproxy_sync_proxy_rules_endpoint_changes_total 3.0")
-        .contains("kubeproxy_sync_proxy_rules_service_changes_total 3.0")
+        .contains("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds 1.7000001E9")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_endpoint_changes_total counter")
+        .contains("kubeproxy_sync_proxy_rules_endpoint_changes_total 9.0")
+        .contains("kubeproxy_sync_proxy_rules_service_changes_total 4.0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_endpoint_changes_pending gauge")
+        .contains("kubeproxy_sync_proxy_rules_endpoint_changes_pending 3.0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_service_changes_pending gauge")
+        .contains("kubeproxy_sync_proxy_rules_service_changes_pending 2.0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_iptables_restore_failures_total counter")
+        .contains("kubeproxy_sync_proxy_rules_iptables_restore_failures_total 5.0")
+        .contains("# TYPE kubeproxy_proxy_healthz_total counter")
+        .contains("kubeproxy_proxy_healthz_total{code=\"503\"} 2.0")
+        .contains("kubeproxy_proxy_livez_total{code=\"200\"} 1.0")
         .contains(
             "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"} 1.0")
         .contains(
