@@ -36,6 +36,7 @@ import io.kipvs.daemon.config.CommandLineParser;
 import io.kipvs.daemon.config.CommandLineResult;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.config.UsageException;
+import io.kipvs.daemon.events.NodeEvents;
 import io.kipvs.k8s.ClusterWatch;
 import io.kipvs.k8s.ServiceName;
 import java.io.IOException;
@@ -49,6 +50,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -378,10 +380,16 @@ class DeployManifestsTest {
         assertThat(watch.awaitSynced(DEADLINE)).isTrue();
         admin.services().inNamespace("web").resource(service("back", "10.96.0.11")).create();
         awaitPorts(watch, new ServiceName("web", "back"));
-        // Kubernetes events (events.k8s.io/v1, being added on another branch): the daemon's code
-        // that records them runs here once merged, so that its requests count like the
-        // informers'. Until then the ClusterRole's events grant shows as unused, and this test
-        // fails on that alone.
+        // The daemon's event recorder, as the daemon makes it, records its start event.
+        try (NodeEvents events =
+            new NodeEvents(component::kubernetesClient, NODE, Clock.systemUTC())) {
+          events.record(NodeEvents.Type.NORMAL, "Starting", "StartKubeProxy", "");
+          long end = System.nanoTime() + DEADLINE.toNanos();
+          while (admin.events().v1().events().inNamespace("default").list().getItems().isEmpty()) {
+            assertThat(System.nanoTime()).as("the start event in time").isLessThan(end);
+            Thread.sleep(20);
+          }
+        }
       } finally {
         watch.close();
         component.kubernetesClient().close();
