@@ -34,7 +34,8 @@ final class RepositoryFiles {
    * Runs {@code command} with exactly this environment (nothing inherited), in {@code dir}, and
    * waits at most {@code seconds} for it.
    */
-  static Outcome run(Path dir, Map<String, String> environment, long seconds, List<String> command) {
+  static Outcome run(
+      Path dir, Map<String, String> environment, long seconds, List<String> command) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
     builder.environment().clear();
     builder.environment().putAll(environment);
@@ -42,8 +43,7 @@ final class RepositoryFiles {
       Path out = Files.createTempFile("kipvs-run", ".out");
       Path err = Files.createTempFile("kipvs-run", ".err");
       try {
-        Process process =
-            builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
           process.destroyForcibly();
           throw new AssertionError(

@@ -101,7 +101,7 @@ class SetupScriptTest {
         .containsPattern("apt-get install -y .*openjdk-17-jdk-headless.* maven");
   }
 
-  /** The set-up scripts pass shellcheck (when the machine has it). */
+  /** The set-up scripts and the image's entry script pass shellcheck (when the machine has it). */
   @Test
   void theSetUpScriptsAreShellcheckClean() {
     Optional<Path> shellcheck = onPath("shellcheck");
@@ -112,7 +112,11 @@ class SetupScriptTest {
             root,
             Map.of("PATH", "/usr/bin:/bin"),
             60,
-            List.of(shellcheck.get().toString(), "scripts/ensure-deps.sh", ".ci/run"));
+            List.of(
+                shellcheck.get().toString(),
+                "scripts/ensure-deps.sh",
+                ".ci/run",
+                "daemon/image/kipvs"));
     assertThat(outcome.exitCode()).as(outcome.toString()).isZero();
   }
 
