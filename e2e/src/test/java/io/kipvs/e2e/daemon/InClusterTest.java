@@ -196,7 +196,9 @@ class InClusterTest {
             node, image, Map.of(), daemonSetFlags("--kubeconfig=" + KUBECONFIG));
     try {
       String line =
-          daemon.process().awaitLogLine("is not trusted: its TLS certificate is not signed", HEALTHY);
+          daemon
+              .process()
+              .awaitLogLine("is not trusted: its TLS certificate is not signed", HEALTHY);
       assertThat(line).contains(WRONG_CA).contains(api.urlFromNode());
       assertThat(daemon.process().isAlive()).isTrue();
       assertThat(
