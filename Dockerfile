@@ -4,6 +4,10 @@
 #
 #   docker build -t kipvs:0.1.0 .
 #
+# from a clean clone, with nothing built before: the first stage builds the jar with Maven inside
+# the image (.dockerignore keeps local target/ folders and .git out of the build context).
+# deploy/daemonset.yaml runs the image by this name, kipvs:0.1.0 (README.md, "The image").
+#
 # The image answers to kube-proxy's command as well: /usr/local/bin/kube-proxy runs kipvs, so
 # kube-proxy's own DaemonSet can switch its image to this one and keep its command line.
 
@@ -33,11 +37,11 @@ COPY daemon/src/main/resources/io/kipvs/daemon/classes.lst /opt/kipvs/classes.ls
 RUN java -Xshare:dump -XX:SharedClassListFile=/opt/kipvs/classes.lst \
       -XX:SharedArchiveFile=/opt/kipvs/kipvs.jsa $(grep -v "^#" /opt/kipvs/jvm.options) \
       -cp /opt/kipvs/kipvs.jar
-# exec keeps java as PID 1's direct replacement, so SIGTERM reaches it and the JVM's shutdown
-# hook stops kipvs cleanly (leaving every rule in place).
-RUN printf '#!/bin/sh\nexec java $(grep -v "^#" /opt/kipvs/jvm.options) -XX:SharedArchiveFile=/opt/kipvs/kipvs.jsa -Djffi.boot.library.path=/opt/kipvs/jni ${KIPVS_JAVA_OPTS:-} -jar /opt/kipvs/kipvs.jar "$@"\n' \
-      > /usr/local/bin/kipvs \
- && chmod 0755 /usr/local/bin/kipvs \
+# The entry script (daemon/image/kipvs: jvm.options, the archive, jffi's library, every argument
+# passed through, so `kubectl exec ds/kipvs -- kipvs explain NS/SVC` works as well). It execs java,
+# so SIGTERM reaches the JVM and the shutdown hook stops kipvs cleanly (leaving every rule in place).
+COPY daemon/image/kipvs /usr/local/bin/kipvs
+RUN chmod 0755 /usr/local/bin/kipvs \
  && ln -s /usr/local/bin/kipvs /usr/local/bin/kube-proxy
 # kipvs changes the host's network configuration: it runs as root in the host network namespace.
 USER 0

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ExceptionHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -12,10 +13,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,9 +180,39 @@ final class InformerClusterWatch implements ClusterWatch {
       errorReporter.warn(what, "cannot read an object, retrying: " + failure);
     } else {
       errorReporter.warn(
-          what, (started ? "watch failed" : "list failed") + ", retrying: " + failure.getMessage());
+          what, (started ? "watch failed" : "list failed") + ", retrying: " + describe(failure));
     }
     return true;
+  }
+
+  /**
+   * The failure's message; for a TLS failure, which server and which certificate authority, as that
+   * is what a user has to fix (fabric8's own message names neither).
+   */
+  private String describe(Throwable failure) {
+    Optional<Throwable> tls = Optional.empty();
+    for (Throwable t = failure; t != null && tls.isEmpty(); t = t.getCause()) {
+      if (t instanceof SSLException) {
+        tls = Optional.of(t);
+      }
+    }
+    if (tls.isEmpty()) {
+      return failure.getMessage();
+    }
+    Config config = client.getConfiguration();
+    String authority =
+        config.getCaCertFile() != null && !config.getCaCertFile().isBlank()
+            ? "the certificate authority in " + config.getCaCertFile()
+            : config.getCaCertData() != null && !config.getCaCertData().isBlank()
+                ? "the kubeconfig's certificate-authority-data"
+                : "any certificate authority the JVM trusts (none was given)";
+    return "the API server "
+        + config.getMasterUrl()
+        + " is not trusted: its TLS certificate is not signed by "
+        + authority
+        + ", or not issued for that address ("
+        + tls.get().getMessage()
+        + ")";
   }
 
   @Override

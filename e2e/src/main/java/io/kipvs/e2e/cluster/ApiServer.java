@@ -4,8 +4,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 
 /**
  * fabric8's mock Kubernetes API server in CRUD mode on the host's loopback, plain HTTP. Nodes reach
@@ -30,10 +36,13 @@ public final class ApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final OutageProxy proxy;
+  private final boolean tls;
 
-  private ApiServer() {
+  private ApiServer(Optional<SSLContext> tls) {
+    this.tls = tls.isPresent();
     MockWebServer web = new MockWebServer();
     web.setServerSocketFactory(new NoDelayServerSockets());
+    tls.ifPresent(context -> web.useHttps(context.getSocketFactory(), false));
     server =
         new KubernetesMockServer(
             new Context(), web, new HashMap<>(), new ResumingCrudDispatcher(), false);
@@ -43,7 +52,35 @@ public final class ApiServer implements AutoCloseable {
   }
 
   public static ApiServer start() {
-    return new ApiServer();
+    return new ApiServer(Optional.empty());
+  }
+
+  /**
+   * The same server over HTTPS only, presenting the certificate of {@code server} (e.g. {@link
+   * TestCertificates#serverContext()}, made for the address nodes reach it at); the test's own
+   * {@link #client()} trusts any certificate.
+   */
+  public static ApiServer startTls(SSLContext server) {
+    return new ApiServer(Optional.of(server));
+  }
+
+  /**
+   * Every request the server received since the last call (nodes' and the test's, in order of
+   * arrival), with their headers: what credentials a client sent, for instance.
+   */
+  public List<RecordedRequest> takeRequests() {
+    List<RecordedRequest> requests = new ArrayList<>();
+    try {
+      for (RecordedRequest r = server.takeRequest(0, TimeUnit.MILLISECONDS);
+          r != null;
+          r = server.takeRequest(0, TimeUnit.MILLISECONDS)) {
+        requests.add(r);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    return requests;
   }
 
   /** A client on the host, for the test to create and change objects. */
@@ -58,7 +95,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** The API server's URL as a node sees it, for kube-proxy's --master flag. */
   public String urlFromNode() {
-    return "http://" + HOST_FROM_NODE + ":" + port();
+    return (tls ? "https" : "http") + "://" + HOST_FROM_NODE + ":" + port();
   }
 
   /** An outage as nodes see it: their connections are reset and new ones refused. */

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The kipvs daemon running inside a test bed node, started with what the DaemonSet in deploy/ gives
@@ -28,11 +30,17 @@ public final class KipvsDaemon {
 
   private final Node node;
   private final List<String> args;
+  private final Function<List<String>, JavaProcess> starter;
   private JavaProcess process;
 
   private KipvsDaemon(Node node, List<String> args) {
+    this(node, args, a -> startJava(node, List.of(), a));
+  }
+
+  private KipvsDaemon(Node node, List<String> args, Function<List<String>, JavaProcess> starter) {
     this.node = node;
     this.args = List.copyOf(args);
+    this.starter = starter;
   }
 
   /** The flags the DaemonSet passes, pointed at this API server, plus the extra ones given. */
@@ -78,9 +86,32 @@ public final class KipvsDaemon {
     return starting.stream().map(CompletableFuture::join).toList();
   }
 
+  /**
+   * Starts the daemon as the image does: its entry script ({@link ImageLayout#entryScript()}) with
+   * {@code KIPVS_HOME} at {@code image}'s folder, the {@code environment} given (a pod's, such as
+   * {@code KUBERNETES_SERVICE_HOST}) and these flags; the node's {@code java} runs it.
+   */
+  public static KipvsDaemon startFromImage(
+      Node node, ImageLayout image, Map<String, String> environment, List<String> args) {
+    List<String> prefix = new ArrayList<>(List.of("env", "KIPVS_HOME=" + image.home()));
+    environment.forEach((name, value) -> prefix.add(name + "=" + value));
+    prefix.add(image.entryScript().toString());
+    KipvsDaemon daemon =
+        new KipvsDaemon(
+            node,
+            args,
+            a -> {
+              List<String> command = new ArrayList<>(prefix);
+              command.addAll(a);
+              return node.startJavaCommand(MAIN_CLASS, command);
+            });
+    daemon.restart();
+    return daemon;
+  }
+
   /** Starts the daemon (again) with the same flags. */
   public synchronized void restart() {
-    process = startJava(node, List.of(), args);
+    process = starter.apply(args);
   }
 
   /**

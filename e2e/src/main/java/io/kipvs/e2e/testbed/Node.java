@@ -198,6 +198,16 @@ public final class Node {
     return JavaProcess.start(this, id, mainClass, command);
   }
 
+  /**
+   * Starts {@code command} in the background inside the node, a command that ends up as a JVM by
+   * exec (a launcher script such as the image's entry script, possibly behind {@code env
+   * NAME=value}): its PID is the JVM's. {@code mainClass} names it in messages only.
+   */
+  public JavaProcess startJavaCommand(String mainClass, List<String> command) {
+    String id = "java-" + javaCounter.incrementAndGet();
+    return JavaProcess.start(this, id, mainClass, command);
+  }
+
   /** Adds a pod with the next free address of this node's pod CIDR. */
   public Pod addPod(String name) {
     return addPod(name, PodAddressing.address(index, nextFreeHost()));
