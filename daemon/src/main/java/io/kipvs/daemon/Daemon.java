@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.BindAddress;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.conntrack.Conntracker;
+import io.kipvs.daemon.http.DebugServer;
 import io.kipvs.daemon.http.HealthServer;
 import io.kipvs.daemon.http.MetricsServer;
 import io.kipvs.daemon.proxy.Proxier;
@@ -75,6 +76,7 @@ final class Daemon {
       proxier = Optional.of(p);
       p.start();
       proxierStarted.set(true);
+      startDebugServer();
       applyConntrack();
       if (awaitSynced(w)) {
         LOG.info("kipvs running for node {}", config.proxier().nodeName());
@@ -120,6 +122,24 @@ final class Daemon {
               LOG.info(
                   "serving /metrics on {}",
                   new BindAddress(address.address(), ((MetricsServer) server).port())));
+    }
+  }
+
+  /**
+   * The debug endpoint of kipvs explain. Started once the cluster watch exists (it answers from
+   * it); like healthz and metrics, a port that cannot be bound is retried (or, with
+   * --bind-address-hard-fail, stops start-up).
+   */
+  private void startDebugServer() throws IOException {
+    if (config.debugBindAddress().isPresent()) {
+      var address = config.debugBindAddress().get();
+      servers.start(
+          "the debug endpoint on " + address + " (--debug-bind-address)",
+          () -> DebugServer.start(address, component.explainer()),
+          server ->
+              LOG.info(
+                  "serving kipvs explain on {}",
+                  new BindAddress(address.address(), ((DebugServer) server).port())));
     }
   }
 

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.Cleanup;
+import io.kipvs.daemon.proxy.Explainer;
 import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.daemon.proxy.ProxyModule;
 import io.kipvs.k8s.ClusterWatch;
@@ -30,6 +31,8 @@ interface DaemonComponent {
   PrometheusRegistry prometheusRegistry();
 
   HealthSource health();
+
+  Explainer explainer();
 
   @Component.Factory
   interface Factory {
