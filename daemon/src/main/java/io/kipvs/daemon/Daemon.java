@@ -5,6 +5,7 @@ import io.kipvs.daemon.config.BindAddress;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.conntrack.Conntracker;
 import io.kipvs.daemon.events.NodeEvents;
+import io.kipvs.daemon.http.DebugServer;
 import io.kipvs.daemon.http.HealthServer;
 import io.kipvs.daemon.http.MetricsServer;
 import io.kipvs.daemon.proxy.IpvsServiceStats;
@@ -93,6 +94,7 @@ final class Daemon {
       proxierStarted.set(true);
       // kube-proxy's "birth cry", once its informers and proxier are started.
       events.record(NodeEvents.Type.NORMAL, "Starting", START_ACTION, "");
+      startDebugServer();
       applyConntrack();
       if (awaitSynced(w)) {
         LOG.info("kipvs running for node {}", config.proxier().nodeName());
@@ -150,6 +152,24 @@ final class Daemon {
                   "FailedToStartMetricServer",
                   START_ACTION,
                   "failed to start metrics server on " + address + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * The debug endpoint of kipvs explain. Started once the cluster watch exists (it answers from
+   * it); like healthz and metrics, a port that cannot be bound is retried (or, with
+   * --bind-address-hard-fail, stops start-up).
+   */
+  private void startDebugServer() throws IOException {
+    if (config.debugBindAddress().isPresent()) {
+      var address = config.debugBindAddress().get();
+      servers.start(
+          "the debug endpoint on " + address + " (--debug-bind-address)",
+          () -> DebugServer.start(address, component.explainer()),
+          server ->
+              LOG.info(
+                  "serving kipvs explain on {}",
+                  new BindAddress(address.address(), ((DebugServer) server).port())));
     }
   }
 

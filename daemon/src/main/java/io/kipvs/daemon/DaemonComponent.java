@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kipvs.daemon.config.DaemonConfig;
 import io.kipvs.daemon.http.HealthSource;
 import io.kipvs.daemon.proxy.Cleanup;
+import io.kipvs.daemon.proxy.Explainer;
 import io.kipvs.daemon.proxy.Proxier;
 import io.kipvs.daemon.proxy.ProxyMetrics;
 import io.kipvs.daemon.proxy.ProxyModule;
@@ -36,6 +37,8 @@ interface DaemonComponent {
   SyncHealth syncHealth();
 
   ProxyMetrics proxyMetrics();
+
+  Explainer explainer();
 
   @Component.Factory
   interface Factory {

@@ -15,10 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point of the kipvs node proxy. Exit codes: 0 after --help, --version, --cleanup or
- * --init-only; 1 when start-up fails (no IPVS in the kernel, missing CAP_NET_ADMIN, unreadable
- * kubeconfig...); 2 for a bad flag or configuration file. SIGTERM stops cleanly (the JVM then exits
- * with 143) and leaves every rule in place.
+ * Entry point of the kipvs node proxy, and of {@code kipvs explain} ({@link ExplainCommand}) when
+ * the first argument is "explain". Exit codes: 0 after --help, --version, --cleanup or --init-only;
+ * 1 when start-up fails (no IPVS in the kernel, missing CAP_NET_ADMIN, unreadable kubeconfig...); 2
+ * for a bad flag or configuration file. SIGTERM stops cleanly (the JVM then exits with 143) and
+ * leaves every rule in place.
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -31,6 +32,9 @@ public final class Main {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("explain")) {
+      return ExplainCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     DaemonConfig config;
     try {
       CommandLineResult result = new CommandLineParser(Main::hostname).parse(args);

@@ -38,6 +38,8 @@ final class ClusterStateTracker {
 
   // Guarded by this.
   private final Map<ServiceName, List<ServicePort>> servicePorts = new HashMap<>();
+  // Why a service known here has no ports (only for those), for kipvs explain.
+  private final Map<ServiceName, String> skipReasons = new HashMap<>();
   private final Map<ServiceName, Map<String, ParsedSlice>> slicesByService = new HashMap<>();
   private final Map<String, ServiceName> serviceOfSlice = new HashMap<>();
   private Map<String, String> nodeLabels = Map.of();
@@ -72,13 +74,19 @@ final class ClusterStateTracker {
 
   void upsertService(Service service) {
     Optional<ServiceName> name = ServiceTranslation.nameOf(service);
-    List<ServicePort> ports = serviceTranslation.translate(service);
+    ServiceTranslation.Translated translated = serviceTranslation.translateExplained(service);
+    List<ServicePort> ports = translated.ports();
     if (name.isEmpty()) {
       return;
     }
     boolean recorded;
     synchronized (this) {
       serviceEvents++;
+      if (translated.skipped().isPresent()) {
+        skipReasons.put(name.get(), translated.skipped().get());
+      } else {
+        skipReasons.remove(name.get());
+      }
       List<ServicePort> previous = servicePorts.put(name.get(), ports);
       recorded = !ports.equals(previous);
       if (recorded) {
@@ -97,6 +105,7 @@ final class ClusterStateTracker {
     boolean recorded;
     synchronized (this) {
       serviceEvents++;
+      skipReasons.remove(name.get());
       recorded = servicePorts.remove(name.get()) != null;
       if (recorded) {
         markChanged(name.get(), clock.instant());
@@ -187,6 +196,31 @@ final class ClusterStateTracker {
     return snapshot;
   }
 
+  /**
+   * One service as the sync sees it, with the endpoints left out and why, computed now by the same
+   * code as the snapshot's; empty when no such service was received (or it was deleted).
+   */
+  synchronized Optional<ServiceExplanation> explain(ServiceName service) {
+    List<ServicePort> templates = servicePorts.get(service);
+    if (templates == null) {
+      return Optional.empty();
+    }
+    Map<String, ParsedSlice> slices = slicesByService.getOrDefault(service, Map.of());
+    Optional<String> zone = zone();
+    return Optional.of(
+        new ServiceExplanation(
+            service,
+            Optional.ofNullable(skipReasons.get(service)),
+            ServicePortAssembly.explain(templates, slices.values(), nodeName, zone),
+            slices.size(),
+            zone));
+  }
+
+  /** Every service received, those without ports included. */
+  synchronized List<ServiceName> serviceNames() {
+    return List.copyOf(new java.util.TreeSet<>(servicePorts.keySet()));
+  }
+
   synchronized ClusterChanges takeChanges() {
     ClusterSnapshot current = snapshot();
     ClusterChanges changes =
@@ -266,9 +300,7 @@ final class ClusterStateTracker {
     } else {
       todo = dirty;
     }
-    Optional<String> zone =
-        Optional.ofNullable(nodeLabels.get(PersistentSnapshot.ZONE_LABEL))
-            .filter(z -> !z.isEmpty());
+    Optional<String> zone = zone();
     for (ServiceName service : todo) {
       List<ServicePort> templates = servicePorts.getOrDefault(service, List.of());
       Map<String, ParsedSlice> slices = slicesByService.getOrDefault(service, Map.of());
@@ -286,6 +318,11 @@ final class ClusterStateTracker {
     // A fresh set: clear() walks the whole table, which stays as large as the biggest burst.
     dirty = new HashSet<>();
     allDirty = false;
+  }
+
+  private Optional<String> zone() {
+    return Optional.ofNullable(nodeLabels.get(PersistentSnapshot.ZONE_LABEL))
+        .filter(z -> !z.isEmpty());
   }
 
   private void notifyIf(boolean recorded) {

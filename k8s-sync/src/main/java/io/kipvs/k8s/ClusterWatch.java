@@ -2,6 +2,8 @@ package io.kipvs.k8s;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Watches Services, EndpointSlices and this node's Node, and keeps the desired state of this node
@@ -52,6 +54,20 @@ public interface ClusterWatch extends AutoCloseable {
   /** The change counters for kube-proxy's change metrics. */
   default ChangeCounts changeCounts() {
     return ChangeCounts.NONE;
+  }
+
+  /**
+   * One service as this node's sync sees it, with the endpoints it leaves out and why, or why the
+   * whole service is skipped; empty when the cluster has no such service. For {@code kipvs
+   * explain}: may ask the API server about a service the informers leave out.
+   */
+  default Optional<ServiceExplanation> explain(ServiceName service) {
+    return Optional.empty();
+  }
+
+  /** {@link #explain} for every service, sorted by name. */
+  default List<ServiceExplanation> explainAll() {
+    return List.of();
   }
 
   /** The current full snapshot, without touching the change set. */

@@ -255,9 +255,75 @@ final class InformerClusterWatch implements ClusterWatch {
   }
 
   static boolean skipped(HasMetadata object) {
+    return skipReason(object).isPresent();
+  }
+
+  /** Why an object is left out by the informers' label selector (the same two labels), if it is. */
+  static Optional<String> skipReason(HasMetadata object) {
     Map<String, String> labels =
         object.getMetadata() == null ? null : object.getMetadata().getLabels();
-    return labels != null
-        && (labels.containsKey(SERVICE_PROXY_NAME_LABEL) || labels.containsKey(HEADLESS_LABEL));
+    if (labels == null) {
+      return Optional.empty();
+    }
+    if (labels.containsKey(SERVICE_PROXY_NAME_LABEL)) {
+      return Optional.of(
+          "label "
+              + SERVICE_PROXY_NAME_LABEL
+              + "="
+              + labels.get(SERVICE_PROXY_NAME_LABEL)
+              + ": another service proxy serves it (kipvs does not watch it)");
+    }
+    if (labels.containsKey(HEADLESS_LABEL)) {
+      return Optional.of(
+          "label " + HEADLESS_LABEL + ": headless, nothing to proxy (kipvs does not watch it)");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * As the tracker has the service; for one it never received, asks the API server whether it
+   * exists and why the informers left it out.
+   */
+  @Override
+  public Optional<ServiceExplanation> explain(ServiceName service) {
+    Optional<ServiceExplanation> known = tracker.explain(service);
+    if (known.isPresent()) {
+      return known;
+    }
+    Service object =
+        client.services().inNamespace(service.namespace()).withName(service.name()).get();
+    if (object == null) {
+      return Optional.empty();
+    }
+    String reason =
+        skipReason(object).orElse("not received by kipvs's informer yet (created a moment ago?)");
+    return Optional.of(skippedService(service, reason));
+  }
+
+  /**
+   * Every service the tracker holds, and those the informers' label selector leaves out (one list
+   * request per label).
+   */
+  @Override
+  public List<ServiceExplanation> explainAll() {
+    java.util.TreeMap<ServiceName, ServiceExplanation> all = new java.util.TreeMap<>();
+    for (ServiceName name : tracker.serviceNames()) {
+      tracker.explain(name).ifPresent(e -> all.put(name, e));
+    }
+    for (String label : List.of(SERVICE_PROXY_NAME_LABEL, HEADLESS_LABEL)) {
+      for (Service object : client.services().inAnyNamespace().withLabel(label).list().getItems()) {
+        Optional<ServiceName> name = ServiceTranslation.nameOf(object);
+        Optional<String> reason = skipReason(object);
+        if (name.isPresent() && reason.isPresent() && !all.containsKey(name.get())) {
+          all.put(name.get(), skippedService(name.get(), reason.get()));
+        }
+      }
+    }
+    return List.copyOf(all.values());
+  }
+
+  private ServiceExplanation skippedService(ServiceName service, String reason) {
+    return new ServiceExplanation(
+        service, Optional.of(reason), List.of(), 0, tracker.snapshot().nodeZone());
   }
 }

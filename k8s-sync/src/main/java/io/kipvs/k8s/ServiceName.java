@@ -1,6 +1,7 @@
 package io.kipvs.k8s;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /** A Service's namespace and name: the unit change notifications are given in. */
 public record ServiceName(String namespace, String name) implements Comparable<ServiceName> {
@@ -27,6 +28,15 @@ public record ServiceName(String namespace, String name) implements Comparable<S
   public int compareTo(ServiceName o) {
     int c = namespace.compareTo(o.namespace);
     return c != 0 ? c : name.compareTo(o.name);
+  }
+
+  /** "namespace/name" as {@link #toString()} writes it; empty when the text is not of that form. */
+  public static Optional<ServiceName> parse(String text) {
+    int slash = text.indexOf('/');
+    if (slash <= 0 || slash == text.length() - 1 || text.indexOf('/', slash + 1) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new ServiceName(text.substring(0, slash), text.substring(slash + 1)));
   }
 
   @Override

@@ -37,33 +37,57 @@ final class ServiceTranslation {
     return Optional.of(new ServiceName(meta.getNamespace(), meta.getName()));
   }
 
+  /**
+   * A service's ports, or why it has none.
+   *
+   * @param ports the ports; empty when skipped
+   * @param skipped why the service has no rules (as logged when it is malformed)
+   */
+  record Translated(List<ServicePort> ports, Optional<String> skipped) {
+    static Translated skip(String reason) {
+      return new Translated(List.of(), Optional.of(reason));
+    }
+  }
+
   List<ServicePort> translate(Service service) {
+    return translateExplained(service).ports();
+  }
+
+  /** The ports of a service, or the reason it has none (the one logged when it is malformed). */
+  Translated translateExplained(Service service) {
     Optional<ServiceName> name = nameOf(service);
     if (name.isEmpty()) {
       reporter.warn("Service " + describe(service.getMetadata()), "skipped: no namespace or name");
-      return List.of();
+      return Translated.skip("no namespace or name");
     }
     String object = "Service " + name.get();
     try {
       return translate(name.get(), service, object);
     } catch (InvalidInput e) {
       reporter.warn(object, "skipped: " + e.getMessage());
-      return List.of();
+      return Translated.skip("malformed, skipped: " + e.getMessage());
     }
   }
 
-  private List<ServicePort> translate(ServiceName name, Service service, String object)
+  private Translated translate(ServiceName name, Service service, String object)
       throws InvalidInput {
     ServiceSpec spec = service.getSpec();
     if (spec == null) {
       throw new InvalidInput("no spec");
     }
     if ("ExternalName".equals(spec.getType())) {
-      return List.of();
+      return Translated.skip("type ExternalName: a DNS name only, nothing to proxy");
     }
     List<InetAddress> clusterIps = clusterIps(spec);
-    if (clusterIps.isEmpty() || spec.getPorts() == null || spec.getPorts().isEmpty()) {
-      return List.of();
+    if (clusterIps.isEmpty()) {
+      return Translated.skip(
+          "None".equals(spec.getClusterIP())
+                  || (spec.getClusterIPs() != null && spec.getClusterIPs().contains("None"))
+              ? "headless (clusterIP None): DNS only, nothing to proxy"
+              : "no cluster IP allocated yet");
+    }
+    if (spec.getPorts() == null || spec.getPorts().isEmpty()) {
+      return Translated.skip("no ports");
     }
     List<InetAddress> externalIps = addresses(spec.getExternalIPs(), "externalIP");
     List<InetAddress> loadBalancerIps = loadBalancerIps(service.getStatus());
@@ -124,7 +148,7 @@ final class ServiceTranslation {
               List.of(),
               false));
     }
-    return List.copyOf(ports);
+    return new Translated(List.copyOf(ports), Optional.empty());
   }
 
   static L4Protocol protocol(String text, String what) throws InvalidInput {

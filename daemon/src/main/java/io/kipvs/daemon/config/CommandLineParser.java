@@ -253,6 +253,9 @@ public final class CommandLineParser {
               f.metricsBindAddress,
               ConfigBuilder.DEFAULT_METRICS_PORT);
     }
+    if (f.debugBindAddress != null) {
+      b.debugBindAddress("flag --debug-bind-address", f.debugBindAddress);
+    }
     if (f.healthzPort != null) {
       b.healthz = withPort(b.healthz, "0.0.0.0", "flag --healthz-port", f.healthzPort);
     }

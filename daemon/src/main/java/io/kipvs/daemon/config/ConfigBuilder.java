@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 final class ConfigBuilder {
   static final int DEFAULT_HEALTHZ_PORT = 10256;
   static final int DEFAULT_METRICS_PORT = 10249;
+  static final int DEFAULT_DEBUG_PORT = BindAddress.DEFAULT_DEBUG_PORT;
   static final Set<String> IPTABLES_BACKENDS = Set.of("auto", "legacy", "nft");
   static final int DEFAULT_OOM_SCORE_ADJ = -999;
   static final Duration DEFAULT_CONFIG_SYNC_PERIOD = Duration.ofMinutes(15);
@@ -49,6 +50,8 @@ final class ConfigBuilder {
       Values.bindAddress("--healthz-bind-address", "0.0.0.0", DEFAULT_HEALTHZ_PORT);
   Optional<BindAddress> metrics =
       Values.bindAddress("--metrics-bind-address", "127.0.0.1", DEFAULT_METRICS_PORT);
+  Optional<BindAddress> debug =
+      Values.bindAddress("--debug-bind-address", "127.0.0.1", DEFAULT_DEBUG_PORT);
   int conntrackMaxPerCore = ConntrackConfig.DEFAULTS.maxPerCore();
   int conntrackMin = ConntrackConfig.DEFAULTS.min();
   Duration conntrackTcpEstablished = ConntrackConfig.DEFAULTS.tcpEstablishedTimeout();
@@ -180,6 +183,19 @@ final class ConfigBuilder {
     }
   }
 
+  /** The debug endpoint has no authentication: a loopback address only. */
+  void debugBindAddress(String source, String text) {
+    Optional<BindAddress> address = Values.bindAddress(source, text, DEFAULT_DEBUG_PORT);
+    if (address.isPresent() && !address.get().address().isLoopbackAddress()) {
+      throw Values.invalid(
+          source,
+          text,
+          "the debug endpoint has no authentication, so it serves a loopback address only"
+              + " (127.0.0.1 or ::1)");
+    }
+    debug = address;
+  }
+
   void verbosity(String source, int v) {
     verbosity = v;
   }
@@ -275,6 +291,7 @@ final class ConfigBuilder {
         configSyncPeriod,
         logFormat,
         bindAddressHardFail,
+        debug,
         List.copyOf(notes),
         List.copyOf(warnings),
         ipvsServiceStatsMetrics);

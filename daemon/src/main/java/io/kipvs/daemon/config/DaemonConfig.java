@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param logFormat text or JSON log lines (--logging-format)
  * @param bindAddressHardFail whether a healthz or metrics address that cannot be bound stops the
  *     process, instead of being retried every 5 s (--bind-address-hard-fail)
+ * @param debugBindAddress the loopback address of the debug endpoint kipvs explain asks; empty
+ *     disables (--debug-bind-address)
  * @param notes kube-proxy settings given that change nothing here, and why (one info line each)
  * @param warnings settings given that kipvs cannot follow as the user may expect (warnings)
  * @param ipvsServiceStatsMetrics whether /metrics exports each service port's IPVS counters
@@ -43,6 +45,7 @@ public record DaemonConfig(
     Duration configSyncPeriod,
     LogFormat logFormat,
     boolean bindAddressHardFail,
+    Optional<BindAddress> debugBindAddress,
     List<String> notes,
     List<String> warnings,
     boolean ipvsServiceStatsMetrics) {
@@ -68,6 +71,7 @@ public record DaemonConfig(
     Objects.requireNonNull(apiRateLimit, "apiRateLimit");
     Objects.requireNonNull(configSyncPeriod, "configSyncPeriod");
     Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(debugBindAddress, "debugBindAddress");
     notes = List.copyOf(notes);
     warnings = List.copyOf(warnings);
   }

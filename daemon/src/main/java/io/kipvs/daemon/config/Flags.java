@@ -157,6 +157,14 @@ final class Flags {
   String metricsBindAddress;
 
   @Option(
+      names = "--debug-bind-address",
+      paramLabel = "IP[:PORT]",
+      description =
+          "kipvs: loopback address of the debug endpoint 'kipvs explain' asks (default"
+              + " 127.0.0.1:10265); empty disables.")
+  String debugBindAddress;
+
+  @Option(
       names = "--healthz-port",
       paramLabel = "PORT",
       hidden = true,

@@ -47,6 +47,15 @@ final class KubeIpvs0 {
     index = link.index();
   }
 
+  /**
+   * Finds the link without creating or changing it (for reading only); without it, no address is
+   * read as kube-ipvs0's.
+   */
+  boolean find() {
+    index = rtnl.findLink(NAME).map(Link::index).orElse(-1);
+    return index >= 0;
+  }
+
   /** Binds these addresses in one batch (many per system call); one result each, in order. */
   List<AddressResult> bind(List<InetAddress> addresses) {
     List<AddressOperation> ops = new ArrayList<>(addresses.size());

@@ -9,6 +9,7 @@ import io.kipvs.daemon.proxy.ProxierSettings;
 import io.kipvs.k8s.Cidr;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
@@ -182,6 +183,24 @@ class CommandLineParserTest {
   @Test
   void emptyModeMeansIpvs() {
     assertThat(parse("--mode=").proxier().scheduler()).isEqualTo("rr");
+  }
+
+  /**
+   * Issue 16, kipvs explain: the debug endpoint serves loopback only, 127.0.0.1:10265 unless told.
+   */
+  @Test
+  void debugBindAddressIsLoopbackOnly() throws Exception {
+    assertThat(parse().debugBindAddress())
+        .contains(new BindAddress(InetAddress.getByName("127.0.0.1"), 10265));
+    assertThat(parse("--debug-bind-address=[::1]:20265").debugBindAddress())
+        .contains(new BindAddress(InetAddress.getByName("::1"), 20265));
+    assertThat(parse("--debug-bind-address=").debugBindAddress()).isEmpty();
+    for (String address : List.of("0.0.0.0", "10.1.2.3:10265", "[::]")) {
+      assertThatThrownBy(() -> parse("--debug-bind-address=" + address))
+          .isInstanceOf(UsageException.class)
+          .hasMessageContaining("--debug-bind-address")
+          .hasMessageContaining("loopback address only");
+    }
   }
 
   @Test

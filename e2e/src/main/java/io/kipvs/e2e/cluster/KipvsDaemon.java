@@ -136,6 +136,26 @@ public final class KipvsDaemon {
     Objects.requireNonNull(Shipped.CLASS_PATH);
   }
 
+  /**
+   * The shell command that runs kipvs's main class once in a node with these arguments, from the
+   * daemon's shipped class path and options: a one-shot subcommand such as {@code kipvs explain},
+   * as {@code ./kipvs explain} runs it on a node.
+   */
+  public static String commandLine(List<String> args) {
+    DaemonClassPath shipped = Shipped.CLASS_PATH;
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions());
+    command.addAll(shipped.jvmOptions());
+    command.add("-cp");
+    command.add(shipped.classPath());
+    command.add(MAIN_CLASS);
+    command.addAll(args);
+    return command.stream()
+        .map(a -> "'" + a.replace("'", "'\\''") + "'")
+        .collect(java.util.stream.Collectors.joining(" "));
+  }
+
   /** Made on first use: one jar and one archive for every daemon this test JVM starts. */
   private static final class Shipped {
     static final DaemonClassPath CLASS_PATH =
