@@ -56,13 +56,8 @@ public final class DebugServer implements AutoCloseable {
           "the debug endpoint serves a loopback address only, not " + address);
     }
     QuietHttpServer server = QuietHttpServer.start("debug-http", new Explain(source));
-    try {
-      return new DebugServer(
-          server, server.listen(new InetSocketAddress(address.address(), address.port())));
-    } catch (IOException | RuntimeException e) {
-      server.close();
-      throw e;
-    }
+    return new DebugServer(
+        server, server.listenOnly(new InetSocketAddress(address.address(), address.port())));
   }
 
   /** The port actually bound (useful with port 0). */

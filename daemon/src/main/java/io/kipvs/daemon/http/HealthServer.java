@@ -44,13 +44,8 @@ public final class HealthServer implements AutoCloseable {
   public static HealthServer start(BindAddress address, HealthSource health, Clock clock)
       throws IOException {
     QuietHttpServer server = QuietHttpServer.start("healthz-http", new Probes(health, clock));
-    try {
-      return new HealthServer(
-          server, server.listen(new InetSocketAddress(address.address(), address.port())));
-    } catch (IOException | RuntimeException e) {
-      server.close();
-      throw e;
-    }
+    return new HealthServer(
+        server, server.listenOnly(new InetSocketAddress(address.address(), address.port())));
   }
 
   /** The port actually bound (useful with port 0). */

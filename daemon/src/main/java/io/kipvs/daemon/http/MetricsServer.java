@@ -45,13 +45,8 @@ public final class MetricsServer implements AutoCloseable {
       throws IOException {
     QuietHttpServer server =
         QuietHttpServer.start("metrics-http", new Scrapes(new PrometheusScrapeHandler(registry)));
-    try {
-      return new MetricsServer(
-          server, server.listen(new InetSocketAddress(address.address(), address.port())));
-    } catch (IOException | RuntimeException e) {
-      server.close();
-      throw e;
-    }
+    return new MetricsServer(
+        server, server.listenOnly(new InetSocketAddress(address.address(), address.port())));
   }
 
   /** The port actually bound (useful with port 0). */

@@ -69,6 +69,22 @@ public final class QuietHttpServer implements AutoCloseable {
   }
 
   /**
+   * Listens on its only address, and stops the server when that cannot be bound: for the servers of
+   * one address (healthz, metrics, debug), whose start fails as a whole.
+   *
+   * @return the port actually bound
+   * @throws IOException when the address cannot be bound
+   */
+  public int listenOnly(InetSocketAddress address) throws IOException {
+    try {
+      return listen(address);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
    * Listens on one more address (port 0 picks a free port).
    *
    * @return the port actually bound
