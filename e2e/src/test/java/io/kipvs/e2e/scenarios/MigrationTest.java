@@ -55,7 +55,8 @@ class MigrationTest {
           "kube-ipvs0.addresses",
           "kube-proxy.ipset",
           "kube-proxy.iptables",
-          "kube-proxy.jumps");
+          "kube-proxy.jumps",
+          "kube-proxy-sync.sh");
   // Where the node finds the files (its writable folder, /run/out, is Node.outputDir()).
   private static final String DIR = "/run/out/migration";
   private static final String STOP_FILE = DIR + "/stop";
@@ -183,32 +184,13 @@ class MigrationTest {
   // --- kube-proxy's state ---
 
   /**
-   * Writes kube-proxy's state as its sync does: the dummy link if missing (left down), the
-   * addresses, every set and member ({@code -exist}), the chains' content ({@code --noflush}), each
-   * jump unless present, and each virtual and real server added, or updated when present.
+   * Writes kube-proxy's state as its sync does ({@code kube-proxy-sync.sh}): the dummy link if
+   * missing (left down), the addresses, every set and member ({@code -exist}), the chains' content
+   * ({@code --noflush}), each jump unless present, and each virtual and real server added, or
+   * updated when it differs.
    */
   private static void applyKubeProxyState() {
-    node.run(
-        """
-        set -e
-        D=%s
-        ip link show kube-ipvs0 >/dev/null 2>&1 || ip link add kube-ipvs0 type dummy
-        while read -r a; do ip addr add "$a/32" dev kube-ipvs0 2>/dev/null || true; done < $D/kube-ipvs0.addresses
-        ipset restore -exist < $D/kube-proxy.ipset
-        iptables-restore -w --noflush < $D/kube-proxy.iptables
-        while read -r t from to comment; do
-          iptables -w -t "$t" -C "$from" -m comment --comment "$comment" -j "$to" 2>/dev/null \\
-            || iptables -w -t "$t" -I "$from" -m comment --comment "$comment" -j "$to"
-        done < $D/kube-proxy.jumps
-        while read -r op rest; do
-          case "$op" in
-            -A) ipvsadm -A $rest 2>/dev/null || ipvsadm -E $rest ;;
-            -a) ipvsadm -a $rest 2>/dev/null || ipvsadm -e $rest ;;
-          esac
-        done < $D/kube-proxy.ipvs
-        """
-            .formatted(DIR),
-        Duration.ofMinutes(2));
+    node.run("sh " + DIR + "/kube-proxy-sync.sh", Duration.ofMinutes(5));
   }
 
   private static void writeFiles() throws IOException {
@@ -480,13 +462,13 @@ class MigrationTest {
     Map<String, Integer> counts = new LinkedHashMap<>();
     await()
         .atMost(PROGRESS)
-        .pollInterval(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofSeconds(2))
         .untilAsserted(
             () -> {
-              for (Map.Entry<String, String> f : files.entrySet()) {
-                List<String> lines = node.run("cat " + f.getValue()).lines().toList();
-                assertThat(lines).as(f.getKey()).noneMatch(l -> l.startsWith("failed"));
-                long replies = lines.stream().filter(l -> l.contains(" ping")).count();
+              Map<String, List<String>> read = readAll(files);
+              for (Map.Entry<String, List<String>> f : read.entrySet()) {
+                assertThat(f.getValue()).as(f.getKey()).noneMatch(l -> l.startsWith("failed"));
+                long replies = f.getValue().stream().filter(l -> l.contains(" ping")).count();
                 assertThat(replies)
                     .as("answers on %s", f.getKey())
                     .isGreaterThanOrEqualTo(since.getOrDefault(f.getKey(), 0) + more);
@@ -499,17 +481,40 @@ class MigrationTest {
   private static void awaitOkRequests(Map<String, String> files, int atLeast) {
     await()
         .atMost(PROGRESS)
-        .pollInterval(Duration.ofSeconds(1))
+        .pollInterval(Duration.ofSeconds(2))
         .untilAsserted(
             () -> {
-              for (Map.Entry<String, String> f : files.entrySet()) {
-                long ok =
-                    node.run("cat " + f.getValue()).lines().filter(l -> l.startsWith("0 ")).count();
+              for (Map.Entry<String, List<String>> f : readAll(files).entrySet()) {
+                long ok = f.getValue().stream().filter(l -> l.startsWith("0 ")).count();
                 assertThat(ok)
                     .as("answered requests of %s", f.getKey())
                     .isGreaterThanOrEqualTo(atLeast);
               }
             });
+  }
+
+  /** The lines of every file, read in one command (a process start is costly in a busy node). */
+  private static Map<String, List<String>> readAll(Map<String, String> files) {
+    StringBuilder script = new StringBuilder();
+    for (Map.Entry<String, String> f : files.entrySet()) {
+      script
+          .append("echo '@@ ")
+          .append(f.getKey())
+          .append("'; cat ")
+          .append(f.getValue())
+          .append(";\n");
+    }
+    Map<String, List<String>> lines = new LinkedHashMap<>();
+    List<String> current = null;
+    for (String l : node.run(script.toString()).lines().toList()) {
+      if (l.startsWith("@@ ")) {
+        current = new java.util.ArrayList<>();
+        lines.put(l.substring(3), current);
+      } else if (current != null) {
+        current.add(l);
+      }
+    }
+    return lines;
   }
 
   /**
@@ -519,14 +524,17 @@ class MigrationTest {
   private static void assertNoFailureAfterStop(
       Map<String, String> longLived, Map<String, String> streams) {
     node.run(stopTrafficScript());
-    for (Map.Entry<String, String> f : longLived.entrySet()) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  !node.run("cat " + f.getValue()).isBlank()
-                      && node.run("tail -n 1 " + f.getValue()).matches("(?s)(stopped|failed).*"));
-      List<String> lines = node.run("cat " + f.getValue()).lines().toList();
+    // Each client sees the stop file within its next second.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () ->
+                readAll(longLived).values().stream()
+                    .allMatch(
+                        l -> !l.isEmpty() && l.get(l.size() - 1).matches("(stopped|failed).*")));
+    for (Map.Entry<String, List<String>> f : readAll(longLived).entrySet()) {
+      List<String> lines = f.getValue();
       assertThat(lines.get(lines.size() - 1)).as("%s: %s", f.getKey(), lines).startsWith("stopped");
       assertThat(
               lines.stream()
@@ -537,9 +545,8 @@ class MigrationTest {
           .as("pods that answered on %s", f.getKey())
           .isEqualTo(1);
     }
-    for (Map.Entry<String, String> f : streams.entrySet()) {
-      List<String> lines = node.run("cat " + f.getValue()).lines().toList();
-      assertThat(lines.stream().filter(l -> !l.startsWith("0 ")).toList())
+    for (Map.Entry<String, List<String>> f : readAll(streams).entrySet()) {
+      assertThat(f.getValue().stream().filter(l -> !l.startsWith("0 ")).toList())
           .as("failed requests of %s (curl exit code, time)", f.getKey())
           .isEmpty();
     }
