@@ -4,6 +4,7 @@
 # (--noflush: a declared chain is replaced whole), each jump from a built-in chain unless present
 # (upstream's EnsureRule: check, else insert first), and each virtual and real server added when
 # missing, updated when different, left alone when equal (upstream's syncService/syncEndpoint).
+# (FILENAME, not NR == FNR: the current state may be empty.)
 set -e
 D=$(dirname "$0")
 ip link show kube-ipvs0 >/dev/null 2>&1 || ip link add kube-ipvs0 type dummy
@@ -12,7 +13,7 @@ ipset restore -exist < "$D/kube-proxy.ipset"
 iptables-restore -w --noflush < "$D/kube-proxy.iptables"
 iptables-save > "$D/current.iptables"
 awk -v q='"' '
-  NR == FNR { have[$0] = 1; next }
+  FILENAME == ARGV[1] { have[$0] = 1; next }
   {
     table = $1; from = $2; to = $3; comment = $4
     for (i = 5; i <= NF; i++) comment = comment " " $i
@@ -25,7 +26,7 @@ awk -v q='"' '
 ipvsadm -Sn > "$D/current.ipvs"
 awk '
   function key(line,  f) { split(line, f, " "); return f[1] == "-A" ? f[1] " " f[3] : f[1] " " f[3] " " f[5] }
-  NR == FNR { have[$0] = 1; present[key($0)] = 1; next }
+  FILENAME == ARGV[1] { have[$0] = 1; present[key($0)] = 1; next }
   $0 in have { next }
   key($0) in present { sub(/^-A/, "-E"); sub(/^-a/, "-e") }
   { print }
