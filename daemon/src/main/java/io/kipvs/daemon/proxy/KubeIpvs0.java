@@ -81,12 +81,6 @@ final class KubeIpvs0 {
 
   /** Reads the node's addresses: kube-ipvs0's, and the others with the NodePort ones selected. */
   NodeAddresses read(List<Cidr> nodePortCidrs, String scheduler, Optional<InetAddress> nodeIp) {
-    Set<Integer> loopbacks = new HashSet<>();
-    for (Link l : rtnl.links()) {
-      if (l.name().equals("lo")) {
-        loopbacks.add(l.index());
-      }
-    }
     List<LinkAddress> all = rtnl.allAddresses();
     Set<InetAddress> own = new HashSet<>();
     for (LinkAddress a : all) {
@@ -94,7 +88,7 @@ final class KubeIpvs0 {
         own.add(a.address());
       }
     }
-    NodeContext selected = select(all, index, loopbacks, nodePortCidrs, scheduler);
+    NodeContext selected = select(all, index, nodePortCidrs, scheduler);
     return new NodeAddresses(
         new NodeContext(
             selected.nodePortAddresses(),
@@ -105,15 +99,15 @@ final class KubeIpvs0 {
   }
 
   /**
-   * Without --nodeport-addresses, every address except kube-ipvs0's, the loopback interface's and
-   * IPv6 link-local ones; with it, the addresses (kube-ipvs0's excepted) inside one of its ranges.
+   * Without --nodeport-addresses, every address except kube-ipvs0's, loopback addresses (127/8,
+   * ::1) and IPv6 link-local ones; with it, the addresses inside one of its ranges, except
+   * kube-ipvs0's and loopback addresses. As upstream (its netlink handle's address filter), an
+   * address is chosen by what it is, not by its interface: an address such as a pod gateway or an
+   * anycast address on {@code lo} gets the NodePorts, and a node moving from kube-proxy keeps the
+   * virtual servers kube-proxy made there (and the connections through them).
    */
   static NodeContext select(
-      List<LinkAddress> all,
-      int kubeIpvs0Index,
-      Set<Integer> loopbackIndexes,
-      List<Cidr> nodePortCidrs,
-      String scheduler) {
+      List<LinkAddress> all, int kubeIpvs0Index, List<Cidr> nodePortCidrs, String scheduler) {
     Set<InetAddress> other = new HashSet<>();
     List<InetAddress> nodePort = new ArrayList<>();
     for (LinkAddress a : all) {
@@ -125,11 +119,9 @@ final class KubeIpvs0 {
       boolean selected;
       if (nodePortCidrs.isEmpty()) {
         selected =
-            !loopbackIndexes.contains(a.linkIndex())
-                && !ip.isLoopbackAddress()
-                && !(ip instanceof Inet6Address && ip.isLinkLocalAddress());
+            !ip.isLoopbackAddress() && !(ip instanceof Inet6Address && ip.isLinkLocalAddress());
       } else {
-        selected = Addresses.inAny(nodePortCidrs, ip);
+        selected = !ip.isLoopbackAddress() && Addresses.inAny(nodePortCidrs, ip);
       }
       if (selected && !nodePort.contains(ip)) {
         nodePort.add(ip);

@@ -256,15 +256,35 @@ class SyncPartsTest {
     List<LinkAddress> all =
         List.of(
             new LinkAddress(1, ip("127.0.0.1"), 8),
+            new LinkAddress(1, ip("::1"), 128),
             new LinkAddress(2, ip("192.168.1.10"), 24),
             new LinkAddress(2, ip("fe80::1"), 64),
             new LinkAddress(3, ip("10.0.0.5"), 24),
             new LinkAddress(9, ip("10.96.0.1"), 32));
-    NodeContext any = KubeIpvs0.select(all, 9, Set.of(1), List.of(), "rr");
+    NodeContext any = KubeIpvs0.select(all, 9, List.of(), "rr");
     assertThat(any.nodePortAddresses()).containsExactly(ip("192.168.1.10"), ip("10.0.0.5"));
     assertThat(any.otherInterfaceAddresses()).doesNotContain(ip("10.96.0.1"));
-    NodeContext chosen = KubeIpvs0.select(all, 9, Set.of(1), List.of(cidr("10.0.0.0/8")), "rr");
+    NodeContext chosen = KubeIpvs0.select(all, 9, List.of(cidr("10.0.0.0/8")), "rr");
     assertThat(chosen.nodePortAddresses()).containsExactly(ip("10.0.0.5"));
+    NodeContext loopbackRange = KubeIpvs0.select(all, 9, List.of(cidr("127.0.0.0/8")), "rr");
+    assertThat(loopbackRange.nodePortAddresses()).as("loopback addresses never").isEmpty();
+  }
+
+  /**
+   * Upstream chooses NodePort addresses by what they are, not by their interface: an address on
+   * {@code lo} that is no loopback address (a pod gateway, an anycast address) gets NodePorts, so a
+   * node that kube-proxy served keeps the virtual servers there and their connections.
+   */
+  @Test
+  void nodePortAddressesIncludeNonLoopbackAddressesOnLo() {
+    List<LinkAddress> all =
+        List.of(
+            new LinkAddress(1, ip("127.0.0.1"), 8),
+            new LinkAddress(1, ip("10.244.1.1"), 32),
+            new LinkAddress(1, ip("fd00:244:1::1"), 128),
+            new LinkAddress(2, ip("10.0.2.15"), 24));
+    assertThat(KubeIpvs0.select(all, 9, List.of(), "rr").nodePortAddresses())
+        .containsExactly(ip("10.244.1.1"), ip("fd00:244:1::1"), ip("10.0.2.15"));
   }
 
   @Test
