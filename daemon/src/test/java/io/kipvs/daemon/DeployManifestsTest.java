@@ -380,6 +380,9 @@ class DeployManifestsTest {
         assertThat(watch.awaitSynced(DEADLINE)).isTrue();
         admin.services().inNamespace("web").resource(service("back", "10.96.0.11")).create();
         awaitPorts(watch, new ServiceName("web", "back"));
+        // kipvs explain asks the API server about services the informers never received.
+        assertThat(watch.explain(new ServiceName("web", "absent"))).isEmpty();
+        assertThat(watch.explainAll()).isNotEmpty();
         // The daemon's event recorder, as the daemon makes it, records its start event.
         try (NodeEvents events =
             new NodeEvents(component::kubernetesClient, NODE, Clock.systemUTC())) {

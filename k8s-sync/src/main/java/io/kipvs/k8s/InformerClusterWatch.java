@@ -290,8 +290,17 @@ final class InformerClusterWatch implements ClusterWatch {
     if (known.isPresent()) {
       return known;
     }
+    // A list by name, not a get: kipvs's ClusterRole grants services list and watch only.
     Service object =
-        client.services().inNamespace(service.namespace()).withName(service.name()).get();
+        client
+            .services()
+            .inNamespace(service.namespace())
+            .withField("metadata.name", service.name())
+            .list()
+            .getItems()
+            .stream()
+            .findFirst()
+            .orElse(null);
     if (object == null) {
       return Optional.empty();
     }
