@@ -274,7 +274,14 @@ class ObservabilityTest {
     String labels =
         "{ip_family=\"IPv4\",namespace=\"default\",port_name=\"http\",protocol=\"TCP\","
             + "service=\"st\"}";
-    String before = metrics();
+    // The kernel folds its per-CPU counters into what a dump reports every 2 seconds (its rate
+    // estimator), so the counters are polled.
+    String before =
+        await()
+            .atMost(CONVERGE)
+            .until(
+                ObservabilityTest::metrics,
+                text -> sample(text, "kipvs_service_connections_total" + labels).orElse(0) >= 3);
     assertThat(before)
         .contains("# TYPE kipvs_service_connections_total counter")
         .contains("# TYPE kipvs_service_bytes_out_total counter");
@@ -287,17 +294,22 @@ class ObservabilityTest {
     assertThat(connections).isGreaterThanOrEqualTo(3);
 
     assertThat(fromNode.http("10.96.16.10", 80, 5)).isEqualTo(Map.of("st-1", 5));
-    String after = metrics();
-    assertThat(sample(after, "kipvs_service_connections_total" + labels).orElseThrow())
-        .isGreaterThanOrEqualTo(connections + 5);
-    assertThat(sample(after, "kipvs_service_packets_in_total" + labels).orElseThrow())
-        .isGreaterThan(packetsIn);
-    assertThat(sample(after, "kipvs_service_packets_out_total" + labels).orElseThrow())
-        .isGreaterThan(packetsOut);
-    assertThat(sample(after, "kipvs_service_bytes_in_total" + labels).orElseThrow())
-        .isGreaterThan(bytesIn);
-    assertThat(sample(after, "kipvs_service_bytes_out_total" + labels).orElseThrow())
-        .isGreaterThan(bytesOut);
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              String after = metrics();
+              assertThat(sample(after, "kipvs_service_connections_total" + labels).orElseThrow())
+                  .isGreaterThanOrEqualTo(connections + 5);
+              assertThat(sample(after, "kipvs_service_packets_in_total" + labels).orElseThrow())
+                  .isGreaterThan(packetsIn);
+              assertThat(sample(after, "kipvs_service_packets_out_total" + labels).orElseThrow())
+                  .isGreaterThan(packetsOut);
+              assertThat(sample(after, "kipvs_service_bytes_in_total" + labels).orElseThrow())
+                  .isGreaterThan(bytesIn);
+              assertThat(sample(after, "kipvs_service_bytes_out_total" + labels).orElseThrow())
+                  .isGreaterThan(bytesOut);
+            });
   }
 
   private static void restart(boolean stats) {
