@@ -143,23 +143,6 @@ class ImageEntryScriptTest {
     }
   }
 
-  /**
-   * Item 5: the image name deploy/daemonset.yaml runs is the one the README's build command tags.
-   */
-  @Test
-  void theDaemonSetRunsTheImageTheReadmeBuilds() throws IOException {
-    Path root = image.repository();
-    Matcher build =
-        Pattern.compile("docker build -t (\\S+) \\.")
-            .matcher(Files.readString(root.resolve("README.md")));
-    assertThat(build.find()).as("README.md documents `docker build -t NAME .`").isTrue();
-    Matcher image =
-        Pattern.compile("(?m)^\\s+image: (\\S+)")
-            .matcher(Files.readString(root.resolve("deploy/daemonset.yaml")));
-    assertThat(image.find()).isTrue();
-    assertThat(image.group(1)).isEqualTo(build.group(1));
-  }
-
   /** Docker's rule: a path is left out when it or a folder above it matches a pattern. */
   private static boolean excluded(List<String> patterns, String path) {
     Path p = Path.of(path).normalize();
