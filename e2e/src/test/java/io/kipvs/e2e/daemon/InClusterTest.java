@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kipvs.e2e.cluster.ApiServer;
 import io.kipvs.e2e.cluster.ImageLayout;
 import io.kipvs.e2e.cluster.KipvsDaemon;
+import io.kipvs.e2e.cluster.Kubeconfigs;
 import io.kipvs.e2e.cluster.TestCertificates;
 import io.kipvs.e2e.cluster.Traffic;
 import io.kipvs.e2e.cluster.Workloads;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -240,27 +242,8 @@ class InClusterTest {
   /** kubeadm's kube-proxy kubeconfig.conf, with the API server's address as nodes reach it. */
   private static void writeKubeconfig(String certificateAuthority) {
     String kubeconfig =
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - cluster:
-            certificate-authority: %s
-            server: %s
-          name: default
-        contexts:
-        - context:
-            cluster: default
-            namespace: default
-            user: default
-          name: default
-        current-context: default
-        users:
-        - name: default
-          user:
-            tokenFile: %s/token
-        """
-            .formatted(certificateAuthority, api.urlFromNode(), SECRETS);
+        Kubeconfigs.kubeadm(
+            api.urlFromNode(), Optional.of(certificateAuthority), Optional.of(SECRETS + "/token"));
     node.run("cat > " + KUBECONFIG + " <<'EOF'\n" + kubeconfig + "EOF");
   }
 

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.kipvs.e2e.cluster.ApiServer;
 import io.kipvs.e2e.cluster.KipvsDaemon;
+import io.kipvs.e2e.cluster.Kubeconfigs;
 import io.kipvs.e2e.cluster.Workloads;
 import io.kipvs.e2e.testbed.ExecResult;
 import io.kipvs.e2e.testbed.JavaProcess;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -212,25 +214,7 @@ class MigrationTest {
     // test's API server is plain HTTP.
     Files.writeString(
         dir.resolve("kubeconfig.conf"),
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - cluster:
-            server: %s
-          name: default
-        contexts:
-        - context:
-            cluster: default
-            namespace: default
-            user: default
-          name: default
-        current-context: default
-        users:
-        - name: default
-          user: {}
-        """
-            .formatted(api.urlFromNode()));
+        Kubeconfigs.kubeadm(api.urlFromNode(), Optional.empty(), Optional.empty()));
   }
 
   private static String resource(String name) {
